@@ -1,0 +1,40 @@
+"""threeways: learn Python concurrency by reading one scenario written four ways.
+
+Each classic scenario (a traffic light on an Event, dogs eating bones from a Queue...) is
+implemented with ``threading``, ``multiprocessing``, ``asyncio`` and ``trio`` behind one
+protocol; every implementation reports what happens as trace events, and the scenario
+derives an observable that does not depend on scheduling luck, so the four can be proven
+to behave alike::
+
+    >>> import threeways
+    >>> result = threeways.run("traffic_light", "trio", cars=3, tick=0.01)
+    >>> result.ok, result.observable == result.expected
+    (True, True)
+"""
+
+from __future__ import annotations
+
+from ._protocol import MODELS, Observable, Param, Params, Result, Scenario, param
+from ._registry import UnknownName, get_scenario, scenarios
+from ._run import run, start_methods
+from ._trace import ChildTrace, Event, Recorder, RunCancelled, Trace
+
+__all__ = [
+    "MODELS",
+    "ChildTrace",
+    "Event",
+    "Observable",
+    "Param",
+    "Params",
+    "Recorder",
+    "Result",
+    "RunCancelled",
+    "Scenario",
+    "Trace",
+    "UnknownName",
+    "get_scenario",
+    "param",
+    "run",
+    "scenarios",
+    "start_methods",
+]

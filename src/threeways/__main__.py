@@ -1,0 +1,4 @@
+"""``python -m threeways``: see :mod:`threeways.cli`."""
+from threeways.cli import entry
+
+entry()

@@ -1,0 +1,204 @@
+"""The scenario protocol: what every scenario defines, and what a run returns.
+
+A scenario is one folder under ``threeways/scenarios/``. Its ``__init__.py`` defines a
+``Params`` dataclass and a :class:`Scenario` subclass, and exports an instance as
+``SCENARIO``; beside it sit four model modules, ``_threading.py``,
+``_multiprocessing.py``, ``_asyncio.py`` and ``_trio.py``, each with the same entry point::
+
+    def main(trace: Trace, p: Params) -> None
+
+``main`` is synchronous for every model (the async ones start their own event loop with
+``asyncio.run`` or ``trio.run``), runs the scenario to its end, and reports what happens
+through ``trace.record(actor, action, detail)``.
+
+The scenario turns those events into its *observable*: plain JSON data that the design
+guarantees whatever the scheduler does (which bones were eaten, not which dog ate which).
+It also states the observable it *expects* from the parameters alone, with no
+concurrency, and checks *invariants* on the events (no car passes on red). A run is ok
+when the observable equals the expected one and no invariant is violated; the four models
+agree when their observables are equal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.util
+import typing
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from ._trace import Event, Trace
+
+__all__ = [
+    "MODELS",
+    "Observable",
+    "Param",
+    "Params",
+    "Result",
+    "Scenario",
+    "param",
+]
+
+MODELS: tuple[str, ...] = ("threading", "multiprocessing", "asyncio", "trio")
+"""The four concurrency models, in the order they are shown."""
+
+Observable = Any
+"""Plain JSON data: dicts with string keys, lists, strings, numbers, booleans, None."""
+
+
+def param(default: Any, help: str, *, min: float | None = None, max: float | None = None) -> Any:
+    """Declare a scenario parameter: its default, a line of help, and its bounds."""
+    return field(default=default, metadata={"help": help, "min": min, "max": max})
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter as the CLI and ``list --json`` show it."""
+
+    name: str
+    type: type
+    default: Any
+    help: str
+    min: float | None = None
+    max: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "type": self.type.__name__, "default": self.default,
+                "help": self.help, "min": self.min, "max": self.max}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params:
+    """Parameters every scenario has; a scenario subclasses this and adds its own.
+
+    A scenario may override a default (``tick: float = param(0.1, ...)``) so that its demo
+    takes a few seconds. Values are checked on construction: a wrong type or a value out of
+    bounds raises ``ValueError`` with a one-line message.
+    """
+
+    tick: float = param(0.05, "seconds per tick: scales every sleep in the scenario", min=0)
+    timeout: float = param(30.0, "seconds any single wait may take before the run fails", min=0)
+
+    def __post_init__(self) -> None:
+        for spec in self.specs():
+            value = getattr(self, spec.name)
+            if spec.type is float and type(value) is int:
+                object.__setattr__(self, spec.name, float(value))
+                value = float(value)
+            if type(value) is not spec.type:
+                raise ValueError(f"{spec.name} must be {spec.type.__name__}, not {value!r}")
+            if spec.min is not None and value < spec.min:
+                raise ValueError(f"{spec.name} must be at least {spec.min:g}, not {value!r}")
+            if spec.max is not None and value > spec.max:
+                raise ValueError(f"{spec.name} must be at most {spec.max:g}, not {value!r}")
+
+    @classmethod
+    def specs(cls) -> tuple[Param, ...]:
+        """The parameters, scenario-specific ones first, then ``tick`` and ``timeout``."""
+        hints = typing.get_type_hints(cls)
+        fields = sorted(dataclasses.fields(cls), key=lambda f: f.name in ("tick", "timeout"))
+        return tuple(
+            Param(f.name, hints[f.name], f.default, f.metadata.get("help", ""),
+                  f.metadata.get("min"), f.metadata.get("max"))
+            for f in fields
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+P = TypeVar("P", bound=Params)
+
+
+class Scenario(ABC, Generic[P]):
+    """One classic concurrency scenario, implemented once per model.
+
+    Subclasses set the class attributes and implement :meth:`expected` and :meth:`observe`;
+    :meth:`invariants` is optional.
+    """
+
+    name: ClassVar[str]
+    """The name used on the command line, e.g. ``"traffic_light"``."""
+    summary: ClassVar[str]
+    """One line: what happens."""
+    lesson: ClassVar[str]
+    """What it teaches, and what differs between the models (plain text, a few paragraphs)."""
+    uses: ClassVar[Mapping[str, str]]
+    """For each model, the primitive(s) it uses, e.g. ``{"trio": "a fresh trio.Event ..."}``."""
+    Params: ClassVar[type[Params]]
+    """The parameters, a frozen dataclass deriving from :class:`threeways.Params`."""
+    order: ClassVar[int] = 1000
+    """Where the scenario appears in ``list`` (the seed article's order)."""
+    models: ClassVar[tuple[str, ...]] = MODELS
+
+    def params(self, **values: Any) -> P:
+        """Build and check the parameters; unknown names raise ``TypeError``."""
+        return typing.cast(P, self.Params(**values))
+
+    @abstractmethod
+    def expected(self, p: P) -> Observable:
+        """The observable every correct run produces, from the parameters alone."""
+
+    @abstractmethod
+    def observe(self, events: Sequence[Event], p: P) -> Observable:
+        """The observable of one run, from its events."""
+
+    def invariants(self, events: Sequence[Event], p: P) -> Iterable[str]:
+        """Yield one line for each violated invariant (none when the run behaved)."""
+        return ()
+
+    def narrate(self, event: Event) -> str:
+        """One line of the story for ``event``: ``"Benz passes (trip 1)"``."""
+        detail = "" if event.detail in ("", None) else f" {event.detail}"
+        return f"{event.actor} {event.action}{detail}"
+
+    def implementation(self, model: str) -> Callable[[Trace, P], None]:
+        """The ``main`` function of this scenario's module for ``model``, imported now."""
+        if model not in self.models:
+            raise ValueError(f"unknown model {model!r}; choose from {', '.join(self.models)}")
+        package = type(self).__module__
+        return importlib.import_module(f"{package}._{model}").main  # type: ignore[no-any-return]
+
+    def source_path(self, model: str) -> str:
+        """The file of this scenario's implementation for ``model``."""
+        spec = importlib.util.find_spec(f"{type(self).__module__}._{model}")
+        assert spec is not None and spec.origin is not None
+        return spec.origin
+
+
+@dataclass(frozen=True)
+class Result:
+    """What one run of one scenario in one model produced."""
+
+    scenario: str
+    model: str
+    params: Mapping[str, Any]
+    observable: Observable
+    expected: Observable
+    events: Sequence[Event]
+    elapsed_s: float
+    violations: Sequence[str] = ()
+    start_method: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """The observable is the expected one and every invariant holds."""
+        return self.observable == self.expected and not self.violations
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form printed by ``--json``: one object per run."""
+        return {
+            "scenario": self.scenario,
+            "model": self.model,
+            "params": dict(self.params),
+            "start_method": self.start_method,
+            "observable": self.observable,
+            "expected": self.expected,
+            "ok": self.ok,
+            "violations": list(self.violations),
+            "elapsed_s": round(self.elapsed_s, 6),
+            "events": [e.as_dict() for e in self.events],
+        }

@@ -1,0 +1,55 @@
+"""Scenario lookup by name.
+
+Every sub-package of :mod:`threeways.scenarios` that exports ``SCENARIO`` is a scenario:
+adding one is adding its folder. Only the definitions are imported here; a model's
+implementation (and its library: trio, multiprocessing...) is imported when it runs.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+from functools import cache
+from typing import Any
+
+from . import scenarios as _scenarios
+from ._protocol import MODELS, Scenario
+
+__all__ = ["UnknownName", "get_scenario", "scenarios"]
+
+
+class UnknownName(LookupError):
+    """An unknown scenario or model; the message names the choices and the closest one."""
+
+    def __init__(self, kind: str, name: str, choices: list[str]) -> None:
+        close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        super().__init__(f"unknown {kind} {name!r}{hint}; choose from {', '.join(choices)}")
+
+
+@cache
+def scenarios() -> dict[str, Scenario[Any]]:
+    """Every scenario, by name, in teaching order."""
+    found: list[Scenario[Any]] = []
+    for info in pkgutil.iter_modules(_scenarios.__path__):
+        if info.ispkg:
+            module = importlib.import_module(f"{_scenarios.__name__}.{info.name}")
+            found.append(module.SCENARIO)
+    found.sort(key=lambda s: (s.order, s.name))
+    return {s.name: s for s in found}
+
+
+def get_scenario(name: str) -> Scenario[Any]:
+    """The scenario called ``name``; raises :class:`UnknownName` otherwise."""
+    try:
+        return scenarios()[name]
+    except KeyError:
+        raise UnknownName("scenario", name, list(scenarios())) from None
+
+
+def check_model(name: str, choices: tuple[str, ...] = MODELS) -> str:
+    """``name`` if it is a model; raises :class:`UnknownName` otherwise."""
+    if name not in choices:
+        raise UnknownName("model", name, list(choices))
+    return name

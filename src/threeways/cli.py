@@ -1,0 +1,212 @@
+"""The command line: ``python -m threeways SCENARIO --model=MODEL``, ``list``, and more.
+
+``main(argv) -> int`` returns the exit code, so tests call it without a subprocess:
+0 when every run is ok and the models agree, 1 when a run fails or they disagree,
+2 for bad usage (one line naming the valid choices, never a traceback), 130 on Ctrl-C.
+
+Each sub-command is an entry in :data:`COMMANDS`: a function that adds its options to a
+parser and a function that runs it. Anything else on the command line is a scenario name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from . import _render
+from ._protocol import MODELS, Param, Result, Scenario
+from ._registry import UnknownName, check_model, get_scenario, scenarios
+from ._run import run
+
+__all__ = ["COMMANDS", "UsageError", "main"]
+
+PROG = "threeways"
+
+
+class UsageError(Exception):
+    """Bad usage: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but an error is raised (one line, exit 2) rather than printed with usage."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+Command = tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
+COMMANDS: dict[str, Command] = {}
+"""Sub-commands by name: (add the options to a parser, run with the parsed options)."""
+
+
+def command(name: str, add: Callable[[argparse.ArgumentParser], None]) -> Callable[
+    [Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]
+]:
+    """Register a sub-command: ``@command("list", add_options)`` on its handler."""
+
+    def register(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = (add, handler)
+        return handler
+
+    return register
+
+
+# ---------------------------------------------------------------------------- list
+
+
+def _add_list(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print the scenarios as JSON")
+
+
+@command("list", _add_list)
+def _list(args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps([_describe(s) for s in scenarios().values()], indent=2))
+        return 0
+    out = _render.console()
+    for sc in scenarios().values():
+        out.print(f"[bold]{sc.name:<18}[/bold] {sc.summary}")
+        out.print(f"{'':<18} [dim]models: {', '.join(sc.models)}[/dim]")
+    return 0
+
+
+def _describe(sc: Scenario[Any]) -> dict[str, Any]:
+    return {"name": sc.name, "summary": sc.summary, "models": list(sc.models),
+            "params": [p.as_dict() for p in sc.Params.specs()]}
+
+
+# ---------------------------------------------------------------------------- run
+
+
+def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
+    parser = _Parser(prog=f"{PROG} {sc.name}", description=sc.summary)
+    parser.add_argument("--model", default="all", metavar="MODEL",
+                        help=f"one of {', '.join(sc.models)}, or all (the default)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object per model run, one per line")
+    parser.add_argument("--start-method", metavar="METHOD",
+                        help="multiprocessing start method: "
+                        f"{', '.join(multiprocessing.get_all_start_methods())} "
+                        "(default: the platform's)")
+    group = parser.add_argument_group("scenario parameters")
+    for spec in sc.Params.specs():
+        _add_param(group, spec)
+    return parser
+
+
+def _add_param(group: argparse._ArgumentGroup, spec: Param) -> None:
+    flag = "--" + spec.name.replace("_", "-")
+    if spec.type is bool:
+        group.add_argument(flag, dest=spec.name, action=argparse.BooleanOptionalAction,
+                           default=spec.default, help=spec.help)
+        return
+    group.add_argument(flag, dest=spec.name, type=spec.type, default=spec.default,
+                       metavar=spec.type.__name__.upper(),
+                       help=f"{spec.help} (default: {spec.default})")
+
+
+def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
+    args = _scenario_parser(sc).parse_args(argv)
+    models = sc.models if args.model == "all" else (check_model(args.model, (*sc.models, "all")),)
+    if args.start_method is not None and args.start_method not in multiprocessing.get_all_start_methods():
+        raise UnknownName("start method", args.start_method, multiprocessing.get_all_start_methods())
+    values = {spec.name: getattr(args, spec.name) for spec in sc.Params.specs()}
+    try:
+        sc.params(**values)  # bad values are usage errors, found before anything runs
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    runs: list[tuple[str, Result | str]] = []
+    for model in models:
+        try:
+            runs.append((model, run(sc.name, model, start_method=args.start_method, **values)))
+        except Exception as exc:  # a failed run is reported, and the others still run
+            runs.append((model, f"{model} failed: {type(exc).__name__}: {exc}"))
+        if args.json:
+            print(json.dumps(_as_json(sc, model, values, runs[-1][1])), flush=True)
+    results = [r for _, r in runs if isinstance(r, Result)]
+    agree = len(results) == len(runs) and all(r.observable == results[0].observable for r in results)
+    ok = agree and all(r.ok for r in results)
+    if not args.json:
+        _print_human(sc, runs, agree, ok)
+    return 0 if ok else 1
+
+
+def _as_json(sc: Scenario[Any], model: str, values: dict[str, Any], r: Result | str) -> dict[str, Any]:
+    if isinstance(r, Result):
+        return r.as_dict()
+    return {"scenario": sc.name, "model": model, "params": values, "observable": None,
+            "expected": sc.expected(sc.params(**values)), "ok": False, "violations": [r],
+            "elapsed_s": None, "events": []}
+
+
+def _print_human(sc: Scenario[Any], runs: list[tuple[str, Result | str]], agree: bool, ok: bool) -> None:
+    out = _render.console()
+    out.print(f"[bold]{sc.name}[/bold]: {sc.summary}")
+    _render.print_runs(out, sc, runs)
+    if len(runs) > 1:
+        if agree:
+            out.print(f"[green]The {len(runs)} observables agree.[/green]")
+        else:
+            out.print(f"[bold red]The {len(runs)} observables do not agree.[/bold red]")
+    out.print("[green]ok[/green]" if ok else "[bold red]FAILED[/bold red]")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def _top_usage() -> str:
+    names = ", ".join(scenarios())
+    return (f"usage: {PROG} SCENARIO [--model MODEL] [--json] [--PARAM VALUE ...]\n"
+            f"       {PROG} {{{','.join(COMMANDS)}}} ...\n\n"
+            f"scenarios: {names}\nmodels: {', '.join(MODELS)}, all\n"
+            f"'{PROG} SCENARIO --help' lists a scenario's parameters.")
+
+
+def _dispatch(argv: list[str]) -> int:
+    if not argv or argv[0] in ("-h", "--help"):
+        print(_top_usage())
+        return 0 if argv else 2
+    first, rest = argv[0], argv[1:]
+    if first in COMMANDS:
+        add, handler = COMMANDS[first]
+        parser = _Parser(prog=f"{PROG} {first}")
+        add(parser)
+        return handler(parser.parse_args(rest))
+    if first.startswith("-"):
+        raise UsageError(f"put the scenario first, e.g. '{PROG} traffic_light {first} ...'")
+    try:
+        sc = get_scenario(first)
+    except UnknownName:
+        raise UnknownName("scenario or command", first, [*scenarios(), *COMMANDS]) from None
+    return _run_scenario(sc, rest)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except (UsageError, UnknownName) as exc:
+        message = exc.args[0] if exc.args else str(exc)
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def entry() -> NoReturn:
+    """The ``threeways`` console script and ``python -m threeways``."""
+    code = main()
+    if code == 130 and threading.active_count() > 1:
+        # A thread that did not stop within the grace period cannot be killed, and the
+        # interpreter would wait for it at exit: leave without it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)

@@ -1,0 +1,1 @@
+"""One sub-package per scenario; see :mod:`threeways._protocol`."""

@@ -1,0 +1,86 @@
+"""producer_consumer: a cook makes bones, dogs take them from a queue and eat."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from threeways._protocol import Params as _BaseParams
+from threeways._protocol import Scenario, param
+from threeways._support import names
+from threeways._trace import Event
+
+EAT_TICKS = 2
+"""How long a dog takes to eat one bone, in ticks (making one takes one tick)."""
+
+_DOGS = ("Wangwang", "Wangcai", "Rex", "Fido", "Laika", "Bello")
+
+
+def dog_names(n: int) -> list[str]:
+    return names(_DOGS, n, "dog")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params(_BaseParams):
+    bones: int = param(6, "how many bones the cook makes", min=0, max=10_000)
+    dogs: int = param(2, "how many dogs eat from the queue", min=1, max=100)
+    buffer: int = param(2, "how many bones fit in the queue before the cook waits", min=1)
+    tick: float = param(0.1, "seconds per tick: scales every sleep in the scenario", min=0)
+
+
+class ProducerConsumer(Scenario[Params]):
+    name = "producer_consumer"
+    order = 20
+    summary = "A cook puts bones on a bounded queue; dogs take them off and eat; all go home."
+    lesson = """\
+A queue decouples the one who makes work from those who do it: the cook puts bones on,
+any free dog takes the next one off, and neither knows about the other. The queue is
+bounded, so a cook faster than the dogs waits for room (back-pressure) instead of piling
+up bones without end.
+
+Which dog eats which bone is up to the scheduler; that every bone is eaten exactly once,
+and only after it was made, is not. Those are what the tests check.
+
+The hard part is the end: a dog blocked on an empty queue cannot tell "no bone yet" from
+"no bones ever again". threading, multiprocessing and asyncio queues have no "closed"
+state before Python 3.13, so the cook puts one sentinel (None) per dog after the last
+bone, and each dog goes home when it takes one. (Python 3.13 adds Queue.shutdown() to
+queue.Queue and asyncio.Queue; multiprocessing.Queue has none.) trio's memory channel
+has separate send and receive ends: the cook closes its send end, and every dog's
+`async for` ends by itself once the buffered bones are gone. A queue of size 0 is
+unbounded in queue and asyncio but has no buffer at all in trio, so the buffer here is at
+least 1.
+"""
+    uses = {
+        "threading": "queue.Queue(maxsize) and a None sentinel per dog",
+        "multiprocessing": "multiprocessing Queue(maxsize) and a None sentinel per dog",
+        "asyncio": "asyncio.Queue(maxsize) and a None sentinel per dog",
+        "trio": "trio.open_memory_channel(buffer); closing the send end ends the dogs' loops",
+    }
+    Params = Params
+
+    def expected(self, p: Params) -> dict[str, object]:
+        return {"made": p.bones, "eaten": list(range(1, p.bones + 1)),
+                "home": sorted(dog_names(p.dogs))}
+
+    def observe(self, events: Sequence[Event], p: Params) -> dict[str, object]:
+        made = [e for e in events if e.action == "makes bone"]
+        eaten = [e.detail for e in events if e.action == "eats bone"]
+        home = [e.actor for e in events if e.action == "goes home"]
+        return {"made": len(made), "eaten": sorted(eaten), "home": sorted(home)}
+
+    def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
+        made: set[int] = set()
+        for e in events:
+            if e.action == "makes bone":
+                made.add(e.detail)
+            elif e.action == "eats bone" and e.detail not in made:
+                yield f"{e.actor} ate bone {e.detail} before it was made"
+        counts = Counter(e.detail for e in events if e.action == "eats bone")
+        for bone, n in counts.items():
+            if n > 1:
+                yield f"bone {bone} was eaten {n} times"
+
+
+SCENARIO = ProducerConsumer()

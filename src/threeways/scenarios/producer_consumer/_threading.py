@@ -1,0 +1,58 @@
+"""producer_consumer with threads: a queue.Queue between a cook thread and dog threads.
+
+``queue.Queue`` is thread-safe: ``put`` waits while the queue is full and ``get`` while it
+is empty, each with a timeout so no thread can hang for ever. Before Python 3.13 a queue
+cannot be closed, so the cook ends the meal with one ``None`` sentinel per dog.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+from threeways._support import join_all
+from threeways._trace import Trace
+
+from . import EAT_TICKS, Params, dog_names
+
+
+def _cook(trace: Trace, bones: queue.Queue[int | None], p: Params) -> None:
+    for bone in range(1, p.bones + 1):
+        # step: make a bone
+        time.sleep(p.tick)
+        trace.record("cook", "makes bone", bone)
+        # step: put it on the queue
+        bones.put(bone, timeout=p.timeout)  # waits while the queue is full
+    # step: tell the dogs there are no more
+    for _ in range(p.dogs):
+        bones.put(None, timeout=p.timeout)
+    trace.record("cook", "is done")
+
+
+def _dog(trace: Trace, name: str, bones: queue.Queue[int | None], p: Params) -> None:
+    while True:
+        # step: take the next bone
+        bone = bones.get(timeout=p.timeout)
+        if bone is None:
+            break
+        # step: eat it
+        trace.record(name, "eats bone", bone)
+        time.sleep(EAT_TICKS * p.tick)
+    # step: go home
+    trace.record(name, "goes home")
+
+
+def main(trace: Trace, p: Params) -> None:
+    # step: set up the queue
+    bones: queue.Queue[int | None] = queue.Queue(maxsize=p.buffer)
+    # step: start the cook and the dogs
+    workers = [threading.Thread(target=_cook, args=(trace, bones, p), name="cook")]
+    workers += [
+        threading.Thread(target=_dog, args=(trace, name, bones, p), name=name)
+        for name in dog_names(p.dogs)
+    ]
+    for worker in workers:
+        worker.start()
+    # step: wait for everyone to finish
+    join_all(workers, p.timeout)
