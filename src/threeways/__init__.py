@@ -14,6 +14,8 @@ to behave alike::
 
 from __future__ import annotations
 
+from typing import Any
+
 from ._protocol import MODELS, Observable, Param, Params, Result, Scenario, param
 from ._registry import UnknownName, get_scenario, scenarios
 from ._run import run, start_methods
@@ -34,7 +36,18 @@ __all__ = [
     "UnknownName",
     "get_scenario",
     "param",
+    "print_results",
     "run",
     "scenarios",
     "start_methods",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Terminal rendering pulls in rich: import it only when asked, so that spawned
+    # worker processes, which import this package, start quickly.
+    if name == "print_results":
+        from ._render import print_results
+
+        return print_results
+    raise AttributeError(f"module 'threeways' has no attribute {name!r}")

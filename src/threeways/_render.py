@@ -12,7 +12,7 @@ from rich.text import Text
 
 from ._protocol import Result, Scenario
 
-__all__ = ["MIN_COLUMN", "compact", "console", "narrative", "print_runs"]
+__all__ = ["MIN_COLUMN", "compact", "console", "narrative", "print_results", "print_runs"]
 
 MIN_COLUMN = 30
 """The narrowest a column may be before the runs are stacked instead of side by side."""
@@ -64,3 +64,11 @@ def print_runs(out: Console, scenario: Scenario[Any], runs: Sequence[tuple[str, 
         out.print(table)
     else:
         out.print(Group(*(Group(Text(f"── {m} ──", style="bold"), s, Text()) for m, s in stories)))
+
+
+def print_results(results: Sequence[Result]) -> None:
+    """Print the runs of one scenario side by side (stacked on a narrow terminal)."""
+    from ._registry import get_scenario
+
+    scenario = get_scenario(results[0].scenario)
+    print_runs(console(), scenario, [(r.model, r) for r in results])

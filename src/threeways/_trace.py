@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing import util as _mp_util
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -89,10 +87,14 @@ class Trace:
 
     @property
     def mp_context(self) -> BaseContext:
-        """The ``multiprocessing`` context for this run's start method (never the default)."""
-        import multiprocessing
+        """The ``multiprocessing`` context for this run's start method (never the default).
 
-        return multiprocessing.get_context(self.start_method)
+        A standard context, except that its child processes leave Ctrl-C to the parent
+        (see :mod:`threeways._processes`).
+        """
+        from ._processes import quiet_context
+
+        return quiet_context(self.start_method or "spawn")
 
     @contextmanager
     def child_sink(self) -> Iterator[ChildTrace]:
@@ -119,9 +121,9 @@ def _read_events(path: str) -> Iterator[Event]:
 class ChildTrace:
     """A picklable recorder for child processes (see the module docstring).
 
-    Pass it to a ``Process`` as an argument, or to a ``Pool`` through ``initargs``.
-    A child that holds one ignores Ctrl-C: the parent stops its children itself, so a
-    learner sees one line, not a traceback from every process.
+    Pass it to a ``Process`` as an argument, or to a ``Pool`` through ``initargs``
+    (a pool pickles task arguments, and this is picklable, but passing it once per
+    worker is cheaper).
     """
 
     def __init__(self, path: str, t0: float) -> None:
@@ -129,18 +131,13 @@ class ChildTrace:
         self._t0 = t0
         self._fd = -1
         self._pid = -1
-        _mp_util.register_after_fork(self, ChildTrace._in_child)  # the fork start method
 
     def __getstate__(self) -> tuple[str, float]:
         return self._path, self._t0
 
-    def __setstate__(self, state: tuple[str, float]) -> None:  # spawn and forkserver
+    def __setstate__(self, state: tuple[str, float]) -> None:
         self._path, self._t0 = state
         self._fd = self._pid = -1
-        self._in_child()
-
-    def _in_child(self) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def __del__(self) -> None:
         if self._pid == os.getpid():

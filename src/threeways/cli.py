@@ -123,6 +123,8 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
         raise UsageError(str(exc)) from None
     runs: list[tuple[str, Result | str]] = []
     for model in models:
+        if not args.json:
+            print(f"running {sc.name} with {model}...", file=sys.stderr, flush=True)
         try:
             runs.append((model, run(sc.name, model, start_method=args.start_method, **values)))
         except Exception as exc:  # a failed run is reported, and the others still run

@@ -1,0 +1,64 @@
+"""multiprocessing contexts whose child processes leave Ctrl-C to their parent.
+
+On Ctrl-C a terminal sends SIGINT to every process in the foreground group: the parent
+and all its children. Left alone, each child would die with its own KeyboardInterrupt
+traceback, and one that is still starting up (a spawned interpreter importing modules)
+cannot be told otherwise in time. So SIGINT is blocked while a child is started (the
+mask is inherited through fork and exec), and the child, once running, ignores SIGINT
+and unblocks it: a pending Ctrl-C is dropped there, and the parent, which gets it too,
+stops its children itself. CPython's resource tracker is started the same way.
+
+Pools and managers made from such a context start their processes through it too.
+Processes are plain subclasses of the standard ones, defined at module level so that
+spawn and forkserver can pickle them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from functools import cache
+from multiprocessing.context import BaseContext
+from typing import Any
+
+__all__ = ["quiet_context"]
+
+_HAVE_SIGMASK = hasattr(signal, "pthread_sigmask")
+_SIGINT = {signal.SIGINT}
+
+
+class _QuietStart:
+    """Mixed into a Process class: start with SIGINT blocked, run with it ignored."""
+
+    def start(self) -> None:
+        if not _HAVE_SIGMASK:
+            return super().start()  # type: ignore[misc, no-any-return]
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGINT)
+        try:
+            super().start()  # type: ignore[misc]
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def run(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if _HAVE_SIGMASK:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT)
+        super().run()  # type: ignore[misc]
+
+
+def _define(method: str) -> type[BaseContext]:
+    base = type(multiprocessing.get_context(method))
+    name = f"Quiet{base.Process.__name__}"
+    process = type(name, (_QuietStart, base.Process), {"__module__": __name__})
+    process.__qualname__ = name
+    globals()[name] = process  # importable by name in a spawned child
+    return type(f"Quiet{base.__name__}", (base,), {"Process": process, "__module__": __name__})
+
+
+_CONTEXTS: dict[str, Any] = {m: _define(m) for m in multiprocessing.get_all_start_methods()}
+
+
+@cache
+def quiet_context(method: str) -> BaseContext:
+    """The ``multiprocessing`` context for ``method`` whose children ignore Ctrl-C."""
+    return _CONTEXTS[method]()  # type: ignore[no-any-return]

@@ -1,0 +1,27 @@
+"""threeways' own tests: the plugin's ``model`` fixture, and a leak check after every test."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from multiprocessing import forkserver, resource_tracker
+
+import pytest
+
+FAST = {"tick": 0.002, "timeout": 30.0}
+"""Parameters that make a scenario quick: its observable does not depend on time."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _multiprocessing_helpers() -> Iterator[None]:
+    # Start multiprocessing's long-lived helpers once, so that the leak check does not
+    # see the first test that needs them "leak" them.
+    resource_tracker.ensure_running()
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        forkserver.ensure_running()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _no_leaks(threeways_leak_check: None) -> None:
+    """Every test leaves no thread, process or file descriptor, and no asyncio error."""

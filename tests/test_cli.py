@@ -1,0 +1,208 @@
+"""The command line: runs, side by side, JSON, list, bad input and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from time import monotonic
+
+import psutil
+import pytest
+
+from threeways import MODELS, scenarios
+from threeways.cli import main
+
+FAST = ["--tick", "0.002"]
+EVENT_KEYS = {"t", "actor", "action", "detail"}
+RUN_KEYS = {"scenario", "model", "params", "observable", "expected", "events", "elapsed_s", "ok"}
+
+
+def test_one_model_tells_the_story(capsys: pytest.CaptureFixture[str], model: str) -> None:
+    # one model prints a readable narrative, the time it took, and exits 0
+    assert main(["traffic_light", f"--model={model}", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "Benz passes (trip 1)" in out and "light turns red (cycle 1)" in out
+    assert "took " in out
+
+
+def test_all_models_side_by_side(capsys: pytest.CaptureFixture[str],
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # --model=all (the default) prints one column per model, then says they agree
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["producer_consumer", *FAST]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if "threading" in line)
+    assert all(m in header for m in MODELS), "the four models head one row of columns"
+    assert "The 4 observables agree." in out
+
+
+def test_narrow_terminal_stacks_the_models(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # too narrow for four columns: one model after another, each line still whole
+    monkeypatch.setenv("COLUMNS", "60")
+    assert main(["traffic_light", *FAST]) == 0
+    out = capsys.readouterr().out
+    for model in MODELS:
+        assert f"── {model} ──" in out
+    assert max(len(line) for line in out.splitlines()) <= 60
+
+
+def test_json_lines_match_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    # --json prints one object per model run with the documented keys, each ok
+    assert main(["traffic_light", "--json", "--cars", "2", *FAST]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(MODELS)
+    for line, model in zip(lines, MODELS, strict=True):
+        run = json.loads(line)
+        assert RUN_KEYS <= run.keys()
+        assert run["model"] == model and run["scenario"] == "traffic_light"
+        assert run["ok"] is True and run["observable"] == run["expected"]
+        assert run["params"]["cars"] == 2
+        assert run["events"] and all(set(e) == EVENT_KEYS for e in run["events"])
+
+
+def test_list_shows_every_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    # list names every scenario with its summary and its models
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    for name, sc in scenarios().items():
+        assert name in out and sc.summary[:30] in out
+
+
+def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
+    # list --json gives name, summary, models and typed parameters with defaults and help
+    assert main(["list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [s["name"] for s in listed] == list(scenarios())
+    for entry in listed:
+        assert entry["models"] == list(MODELS) and entry["summary"]
+        for p in entry["params"]:
+            assert {"name", "type", "default", "help"} <= p.keys()
+            assert p["type"] in ("int", "float", "str", "bool")
+    tl = next(s for s in listed if s["name"] == "traffic_light")
+    assert {"name": "cars", "type": "int", "default": 3} .items() <= next(
+        p for p in tl["params"] if p["name"] == "cars").items()
+
+
+@pytest.mark.parametrize(("argv", "needle"), [
+    (["trafic_light"], "did you mean traffic_light?"),
+    (["traffic_light", "--model=treading"], "did you mean threading?"),
+    (["traffic_light", "--model=java"], "choose from threading, multiprocessing, asyncio, trio, all"),
+    (["traffic_light", "--tick=-1"], "tick must be at least 0"),
+    (["traffic_light", "--tick=fast"], "invalid float value: 'fast'"),
+    (["traffic_light", "--cars=three"], "invalid int value: 'three'"),
+    (["traffic_light", "--cars=0"], "cars must be at least 1"),
+    (["traffic_light", "--start-method=fork-exec"], "unknown start method"),
+    (["traffic_light", "--colour=red"], "unrecognized arguments: --colour=red"),
+    (["lsit"], "did you mean list?"),
+    (["--model=trio"], "put the scenario first"),
+])
+def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
+                                          argv: list[str], needle: str) -> None:
+    # bad usage: exit 2, one line on stderr naming the choices, no traceback, nothing run
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1 and needle in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_help_lists_scenarios_and_parameters(capsys: pytest.CaptureFixture[str]) -> None:
+    # --help names the scenarios; a scenario's --help names its parameters
+    assert main(["--help"]) == 0
+    assert "traffic_light" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_:
+        main(["traffic_light", "--help"])
+    assert exit_.value.code == 0
+    assert "--cars" in capsys.readouterr().out
+
+
+def test_a_failing_run_exits_1(capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # a run whose observable is not the expected one makes the command exit 1
+    sc = scenarios()["traffic_light"]
+    monkeypatch.setattr(type(sc), "expected", lambda self, p: {"light": []})
+    assert main(["traffic_light", "--model=asyncio", *FAST]) == 1
+    assert "FAILED" in capsys.readouterr().out
+
+
+def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "threeways", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "COLUMNS": "160"})
+
+
+def test_module_and_console_script_behave_alike() -> None:
+    # python -m threeways and the threeways script share one entry point and exit codes
+    proc = _run_cli("traffic_light", "--model=trio", *FAST)
+    assert proc.returncode == 0 and "Benz passes" in proc.stdout
+    script = os.path.join(os.path.dirname(sys.executable), "threeways")
+    bad = subprocess.run([script, "nope"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and bad.stderr.startswith("threeways: error: unknown scenario")
+
+
+def _descendants_marked(mark: str) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.environ().get("THREEWAYS_TEST_MARK") == mark:
+                found.append(proc)
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+            pass
+    return found
+
+
+def test_ctrl_c_stops_every_model(model: str) -> None:
+    # Ctrl-C (SIGINT to the whole process group, as a terminal sends it) stops the run
+    # promptly, prints one line, exits 130 and leaves no process behind
+    _interrupt(model)
+
+
+def test_ctrl_c_stops_spawned_processes() -> None:
+    # the same when the children are fresh interpreters, not forks
+    _interrupt("multiprocessing", "spawn")
+
+
+def _wait_until_running(pid: int, model: str, mark: str) -> None:
+    """Until the light and three cars run: as threads, or as processes (the others, at once)."""
+    deadline = monotonic() + 30
+    parent = psutil.Process(pid)
+    while monotonic() < deadline:
+        if model == "threading" and parent.num_threads() >= 5:
+            return
+        if model == "multiprocessing" and len(_descendants_marked(mark)) >= 5:
+            return
+        if model not in ("threading", "multiprocessing"):
+            return
+        psutil.wait_procs([parent], timeout=0.02)  # returns early if the CLI died
+    pytest.fail(f"{model} run did not start within 30s")
+
+
+def _interrupt(model: str, start_method: str | None = None) -> None:
+    mark = uuid.uuid4().hex
+    argv = [sys.executable, "-m", "threeways", "traffic_light", f"--model={model}",
+            "--tick=0.5", "--cycles=20"]
+    if start_method:
+        argv.append(f"--start-method={start_method}")
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, env={**os.environ, "THREEWAYS_TEST_MARK": mark})
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("running traffic_light")
+        _wait_until_running(proc.pid, model, mark)
+        sent = monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        took = monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert err.strip() == "threeways: interrupted"
+    assert took < 10, f"took {took:.1f}s to stop"
+    gone, alive = psutil.wait_procs(_descendants_marked(mark), timeout=5)
+    assert alive == [], f"left behind: {alive}"
