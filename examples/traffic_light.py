@@ -9,8 +9,10 @@ and _trio.py next to each other; the ``# step:`` comments line up.
 import threeways
 
 if __name__ == "__main__":  # spawn re-imports this file in each child process: guard the run
-    results = [threeways.run("traffic_light", model, cars=4, trips=2, cycles=2, tick=0.05)
-               for model in threeways.MODELS]
+    results = [
+        threeways.run("traffic_light", model, cars=4, trips=2, cycles=2, tick=0.05)
+        for model in threeways.MODELS
+    ]
     threeways.print_results(results)
     agree = all(r.observable == results[0].observable for r in results)
     print("The four models agree." if agree else "The models disagree!")

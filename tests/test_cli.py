@@ -29,8 +29,9 @@ def test_one_model_tells_the_story(capsys: pytest.CaptureFixture[str], model: st
     assert "took " in out
 
 
-def test_all_models_side_by_side(capsys: pytest.CaptureFixture[str],
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_all_models_side_by_side(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # --model=all (the default) prints one column per model, then says they agree
     monkeypatch.setenv("COLUMNS", "200")
     assert main(["producer_consumer", *FAST]) == 0
@@ -40,8 +41,9 @@ def test_all_models_side_by_side(capsys: pytest.CaptureFixture[str],
     assert "The 4 observables agree." in out
 
 
-def test_narrow_terminal_stacks_the_models(capsys: pytest.CaptureFixture[str],
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_narrow_terminal_stacks_the_models(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # too narrow for four columns: one model after another, each line still whole
     monkeypatch.setenv("COLUMNS", "60")
     assert main(["traffic_light", *FAST]) == 0
@@ -58,7 +60,7 @@ def test_json_lines_match_the_schema(capsys: pytest.CaptureFixture[str]) -> None
     assert len(lines) == len(MODELS)
     for line, model in zip(lines, MODELS, strict=True):
         run = json.loads(line)
-        assert RUN_KEYS <= run.keys()
+        assert run.keys() >= RUN_KEYS
         assert run["model"] == model and run["scenario"] == "traffic_light"
         assert run["ok"] is True and run["observable"] == run["expected"]
         assert run["params"]["cars"] == 2
@@ -84,25 +86,33 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
             assert {"name", "type", "default", "help"} <= p.keys()
             assert p["type"] in ("int", "float", "str", "bool")
     tl = next(s for s in listed if s["name"] == "traffic_light")
-    assert {"name": "cars", "type": "int", "default": 3} .items() <= next(
-        p for p in tl["params"] if p["name"] == "cars").items()
+    assert {"name": "cars", "type": "int", "default": 3}.items() <= next(
+        p for p in tl["params"] if p["name"] == "cars"
+    ).items()
 
 
-@pytest.mark.parametrize(("argv", "needle"), [
-    (["trafic_light"], "did you mean traffic_light?"),
-    (["traffic_light", "--model=treading"], "did you mean threading?"),
-    (["traffic_light", "--model=java"], "choose from threading, multiprocessing, asyncio, trio, all"),
-    (["traffic_light", "--tick=-1"], "tick must be at least 0"),
-    (["traffic_light", "--tick=fast"], "invalid float value: 'fast'"),
-    (["traffic_light", "--cars=three"], "invalid int value: 'three'"),
-    (["traffic_light", "--cars=0"], "cars must be at least 1"),
-    (["traffic_light", "--start-method=fork-exec"], "unknown start method"),
-    (["traffic_light", "--colour=red"], "unrecognized arguments: --colour=red"),
-    (["lsit"], "did you mean list?"),
-    (["--model=trio"], "put the scenario first"),
-])
-def test_bad_input_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
-                                          argv: list[str], needle: str) -> None:
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["trafic_light"], "did you mean traffic_light?"),
+        (["traffic_light", "--model=treading"], "did you mean threading?"),
+        (
+            ["traffic_light", "--model=java"],
+            "choose from threading, multiprocessing, asyncio, trio, all",
+        ),
+        (["traffic_light", "--tick=-1"], "tick must be at least 0"),
+        (["traffic_light", "--tick=fast"], "invalid float value: 'fast'"),
+        (["traffic_light", "--cars=three"], "invalid int value: 'three'"),
+        (["traffic_light", "--cars=0"], "cars must be at least 1"),
+        (["traffic_light", "--start-method=fork-exec"], "unknown start method"),
+        (["traffic_light", "--colour=red"], "unrecognized arguments: --colour=red"),
+        (["lsit"], "did you mean list?"),
+        (["--model=trio"], "put the scenario first"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], needle: str
+) -> None:
     # bad usage: exit 2, one line on stderr naming the choices, no traceback, nothing run
     assert main(argv) == 2
     captured = capsys.readouterr()
@@ -121,8 +131,9 @@ def test_help_lists_scenarios_and_parameters(capsys: pytest.CaptureFixture[str])
     assert "--cars" in capsys.readouterr().out
 
 
-def test_a_failing_run_exits_1(capsys: pytest.CaptureFixture[str],
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_run_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     # a run whose observable is not the expected one makes the command exit 1
     sc = scenarios()["traffic_light"]
     monkeypatch.setattr(type(sc), "expected", lambda self, p: {"light": []})
@@ -131,8 +142,13 @@ def test_a_failing_run_exits_1(capsys: pytest.CaptureFixture[str],
 
 
 def _run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "threeways", *args], capture_output=True,
-                          text=True, timeout=120, env={**os.environ, "COLUMNS": "160"})
+    return subprocess.run(
+        [sys.executable, "-m", "threeways", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "160"},
+    )
 
 
 def test_module_and_console_script_behave_alike() -> None:
@@ -183,12 +199,25 @@ def _wait_until_running(pid: int, model: str, mark: str) -> None:
 
 def _interrupt(model: str, start_method: str | None = None) -> None:
     mark = uuid.uuid4().hex
-    argv = [sys.executable, "-m", "threeways", "traffic_light", f"--model={model}",
-            "--tick=0.5", "--cycles=20"]
+    argv = [
+        sys.executable,
+        "-m",
+        "threeways",
+        "traffic_light",
+        f"--model={model}",
+        "--tick=0.5",
+        "--cycles=20",
+    ]
     if start_method:
         argv.append(f"--start-method={start_method}")
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, env={**os.environ, "THREEWAYS_TEST_MARK": mark})
+    proc = subprocess.Popen(
+        argv,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        env={**os.environ, "THREEWAYS_TEST_MARK": mark},
+    )
     try:
         assert proc.stderr is not None
         assert proc.stderr.readline().startswith("running traffic_light")
@@ -204,5 +233,5 @@ def _interrupt(model: str, start_method: str | None = None) -> None:
     assert proc.returncode == 130, err
     assert err.strip() == "threeways: interrupted"
     assert took < 10, f"took {took:.1f}s to stop"
-    gone, alive = psutil.wait_procs(_descendants_marked(mark), timeout=5)
+    _, alive = psutil.wait_procs(_descendants_marked(mark), timeout=5)
     assert alive == [], f"left behind: {alive}"

@@ -23,7 +23,7 @@ SCENARIOS = list(scenarios())
 def _varied(sc: threeways.Scenario[Any]) -> dict[str, Any]:
     """Every integer parameter moved one step from its default, within its bounds."""
     values = {}
-    for spec in sc.Params.specs():
+    for spec in sc.parameters.specs():
         if spec.type is int:
             up = spec.default + 1
             values[spec.name] = up if spec.max is None or up <= spec.max else spec.default - 1
@@ -70,7 +70,7 @@ def test_definition_is_complete(name: str) -> None:
     sc = threeways.get_scenario(name)
     assert sc.name == name and sc.summary and sc.lesson
     assert set(sc.uses) == set(sc.models) == set(MODELS)
-    for spec in sc.Params.specs():
+    for spec in sc.parameters.specs():
         assert spec.help, f"parameter {spec.name} has no help"
     p = sc.params()
     assert dataclasses.asdict(p) == p.as_dict()

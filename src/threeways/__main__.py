@@ -1,4 +1,5 @@
 """``python -m threeways``: see :mod:`threeways.cli`."""
+
 from threeways.cli import entry
 
 entry()

@@ -47,7 +47,7 @@ class _QuietStart:
 
 
 def _define(method: str) -> type[BaseContext]:
-    base = type(multiprocessing.get_context(method))
+    base: Any = type(multiprocessing.get_context(method))
     name = f"Quiet{base.Process.__name__}"
     process = type(name, (_QuietStart, base.Process), {"__module__": __name__})
     process.__qualname__ = name

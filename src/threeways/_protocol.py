@@ -17,6 +17,12 @@ It also states the observable it *expects* from the parameters alone, with no
 concurrency, and checks *invariants* on the events (no car passes on red). A run is ok
 when the observable equals the expected one and no invariant is violated; the four models
 agree when their observables are equal.
+
+The four model modules are written to be read side by side: the same helper names in the
+same order, and each corresponding step marked with the same comment label in every
+model, ``# step: wait for green``. A step that only some models need is marked
+``# own step: fresh Event`` instead. Numbers that vary between runs (timings, speed-ups)
+go in :meth:`Scenario.measure`, never in the observable.
 """
 
 from __future__ import annotations
@@ -66,8 +72,14 @@ class Param:
     max: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "type": self.type.__name__, "default": self.default,
-                "help": self.help, "min": self.min, "max": self.max}
+        return {
+            "name": self.name,
+            "type": self.type.__name__,
+            "default": self.default,
+            "help": self.help,
+            "min": self.min,
+            "max": self.max,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,20 +92,22 @@ class Params:
     """
 
     tick: float = param(0.05, "seconds per tick: scales every sleep in the scenario", min=0)
-    timeout: float = param(30.0, "seconds any single wait may take before the run fails", min=0)
+    timeout: float = param(30.0, "seconds before a stuck run fails: bounds every wait", min=0)
 
     def __post_init__(self) -> None:
         for spec in self.specs():
-            value = getattr(self, spec.name)
+            value: Any = getattr(self, spec.name)
             if spec.type is float and type(value) is int:
                 object.__setattr__(self, spec.name, float(value))
                 value = float(value)
             if type(value) is not spec.type:
                 raise ValueError(f"{spec.name} must be {spec.type.__name__}, not {value!r}")
-            if spec.min is not None and value < spec.min:
-                raise ValueError(f"{spec.name} must be at least {spec.min:g}, not {value!r}")
-            if spec.max is not None and value > spec.max:
-                raise ValueError(f"{spec.name} must be at most {spec.max:g}, not {value!r}")
+            low: Any = spec.min
+            high: Any = spec.max
+            if low is not None and value < low:
+                raise ValueError(f"{spec.name} must be at least {low:g}, not {value!r}")
+            if high is not None and value > high:
+                raise ValueError(f"{spec.name} must be at most {high:g}, not {value!r}")
 
     @classmethod
     def specs(cls) -> tuple[Param, ...]:
@@ -101,8 +115,14 @@ class Params:
         hints = typing.get_type_hints(cls)
         fields = sorted(dataclasses.fields(cls), key=lambda f: f.name in ("tick", "timeout"))
         return tuple(
-            Param(f.name, hints[f.name], f.default, f.metadata.get("help", ""),
-                  f.metadata.get("min"), f.metadata.get("max"))
+            Param(
+                f.name,
+                hints[f.name],
+                f.default,
+                f.metadata.get("help", ""),
+                f.metadata.get("min"),
+                f.metadata.get("max"),
+            )
             for f in fields
         )
 
@@ -128,15 +148,15 @@ class Scenario(ABC, Generic[P]):
     """What it teaches, and what differs between the models (plain text, a few paragraphs)."""
     uses: ClassVar[Mapping[str, str]]
     """For each model, the primitive(s) it uses, e.g. ``{"trio": "a fresh trio.Event ..."}``."""
-    Params: ClassVar[type[Params]]
-    """The parameters, a frozen dataclass deriving from :class:`threeways.Params`."""
+    parameters: ClassVar[type[Params]]
+    """The parameters: a frozen dataclass deriving from :class:`threeways.Params`."""
     order: ClassVar[int] = 1000
     """Where the scenario appears in ``list`` (the seed article's order)."""
     models: ClassVar[tuple[str, ...]] = MODELS
 
     def params(self, **values: Any) -> P:
         """Build and check the parameters; unknown names raise ``TypeError``."""
-        return typing.cast(P, self.Params(**values))
+        return typing.cast(P, self.parameters(**values))
 
     @abstractmethod
     def expected(self, p: P) -> Observable:
@@ -149,6 +169,11 @@ class Scenario(ABC, Generic[P]):
     def invariants(self, events: Sequence[Event], p: P) -> Iterable[str]:
         """Yield one line for each violated invariant (none when the run behaved)."""
         return ()
+
+    def measure(self, events: Sequence[Event], p: P) -> dict[str, Any]:
+        """Numbers that vary from run to run (timings, speed-ups): shown and put in the
+        JSON, never compared, so they are not part of the observable."""
+        return {}
 
     def narrate(self, event: Event) -> str:
         """One line of the story for ``event``: ``"Benz passes (trip 1)"``."""
@@ -182,6 +207,7 @@ class Result:
     elapsed_s: float
     violations: Sequence[str] = ()
     start_method: str | None = None
+    measurements: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -199,6 +225,7 @@ class Result:
             "expected": self.expected,
             "ok": self.ok,
             "violations": list(self.violations),
+            "measurements": dict(self.measurements),
             "elapsed_s": round(self.elapsed_s, 6),
             "events": [e.as_dict() for e in self.events],
         }

@@ -39,6 +39,8 @@ def narrative(scenario: Scenario[Any], result: Result) -> Text:
     if result.start_method:
         text.append(f" ({result.start_method})", style="dim")
     text.append("\n")
+    for key, value in result.measurements.items():
+        text.append(f"{key}: {compact(value)}\n", style="cyan")
     for line in result.violations:
         text.append(f"VIOLATED: {line}\n", style="bold red")
     if result.observable != result.expected:
@@ -47,7 +49,9 @@ def narrative(scenario: Scenario[Any], result: Result) -> Text:
     return text
 
 
-def print_runs(out: Console, scenario: Scenario[Any], runs: Sequence[tuple[str, Result | str]]) -> None:
+def print_runs(
+    out: Console, scenario: Scenario[Any], runs: Sequence[tuple[str, Result | str]]
+) -> None:
     """Print each model's story: in columns when the terminal is wide enough, else stacked.
 
     A run is a :class:`Result`, or a string saying why the model failed to finish.

@@ -71,6 +71,7 @@ def run(scenario: str, model: str, *, start_method: str | None = None, **params:
         elapsed_s=elapsed,
         violations=list(sc.invariants(events, p)),
         start_method=method,
+        measurements=sc.measure(events, p),
     )
 
 

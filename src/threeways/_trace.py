@@ -30,7 +30,7 @@ from time import perf_counter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
+    from multiprocessing.context import DefaultContext
 
 __all__ = ["ChildTrace", "Event", "Recorder", "RunCancelled", "Trace"]
 
@@ -86,7 +86,7 @@ class Trace:
         self._cancelled = True
 
     @property
-    def mp_context(self) -> BaseContext:
+    def mp_context(self) -> DefaultContext:
         """The ``multiprocessing`` context for this run's start method (never the default).
 
         A standard context, except that its child processes leave Ctrl-C to the parent
@@ -94,7 +94,7 @@ class Trace:
         """
         from ._processes import quiet_context
 
-        return quiet_context(self.start_method or "spawn")
+        return quiet_context(self.start_method or "spawn")  # type: ignore[return-value]
 
     @contextmanager
     def child_sink(self) -> Iterator[ChildTrace]:

@@ -45,12 +45,14 @@ COMMANDS: dict[str, Command] = {}
 """Sub-commands by name: (add the options to a parser, run with the parsed options)."""
 
 
-def command(name: str, add: Callable[[argparse.ArgumentParser], None]) -> Callable[
-    [Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]
-]:
+def command(
+    name: str, add: Callable[[argparse.ArgumentParser], None]
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
     """Register a sub-command: ``@command("list", add_options)`` on its handler."""
 
-    def register(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def register(
+        handler: Callable[[argparse.Namespace], int],
+    ) -> Callable[[argparse.Namespace], int]:
         COMMANDS[name] = (add, handler)
         return handler
 
@@ -77,8 +79,12 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _describe(sc: Scenario[Any]) -> dict[str, Any]:
-    return {"name": sc.name, "summary": sc.summary, "models": list(sc.models),
-            "params": [p.as_dict() for p in sc.Params.specs()]}
+    return {
+        "name": sc.name,
+        "summary": sc.summary,
+        "models": list(sc.models),
+        "params": [p.as_dict() for p in sc.parameters.specs()],
+    }
 
 
 # ---------------------------------------------------------------------------- run
@@ -86,16 +92,24 @@ def _describe(sc: Scenario[Any]) -> dict[str, Any]:
 
 def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
     parser = _Parser(prog=f"{PROG} {sc.name}", description=sc.summary)
-    parser.add_argument("--model", default="all", metavar="MODEL",
-                        help=f"one of {', '.join(sc.models)}, or all (the default)")
-    parser.add_argument("--json", action="store_true",
-                        help="print one JSON object per model run, one per line")
-    parser.add_argument("--start-method", metavar="METHOD",
-                        help="multiprocessing start method: "
-                        f"{', '.join(multiprocessing.get_all_start_methods())} "
-                        "(default: the platform's)")
+    parser.add_argument(
+        "--model",
+        default="all",
+        metavar="MODEL",
+        help=f"one of {', '.join(sc.models)}, or all (the default)",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object per model run, one per line"
+    )
+    parser.add_argument(
+        "--start-method",
+        metavar="METHOD",
+        help="multiprocessing start method: "
+        f"{', '.join(multiprocessing.get_all_start_methods())} "
+        "(default: the platform's)",
+    )
     group = parser.add_argument_group("scenario parameters")
-    for spec in sc.Params.specs():
+    for spec in sc.parameters.specs():
         _add_param(group, spec)
     return parser
 
@@ -103,20 +117,35 @@ def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
 def _add_param(group: argparse._ArgumentGroup, spec: Param) -> None:
     flag = "--" + spec.name.replace("_", "-")
     if spec.type is bool:
-        group.add_argument(flag, dest=spec.name, action=argparse.BooleanOptionalAction,
-                           default=spec.default, help=spec.help)
+        group.add_argument(
+            flag,
+            dest=spec.name,
+            action=argparse.BooleanOptionalAction,
+            default=spec.default,
+            help=spec.help,
+        )
         return
-    group.add_argument(flag, dest=spec.name, type=spec.type, default=spec.default,
-                       metavar=spec.type.__name__.upper(),
-                       help=f"{spec.help} (default: {spec.default})")
+    group.add_argument(
+        flag,
+        dest=spec.name,
+        type=spec.type,
+        default=spec.default,
+        metavar=spec.type.__name__.upper(),
+        help=f"{spec.help} (default: {spec.default})",
+    )
 
 
 def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
     args = _scenario_parser(sc).parse_args(argv)
     models = sc.models if args.model == "all" else (check_model(args.model, (*sc.models, "all")),)
-    if args.start_method is not None and args.start_method not in multiprocessing.get_all_start_methods():
-        raise UnknownName("start method", args.start_method, multiprocessing.get_all_start_methods())
-    values = {spec.name: getattr(args, spec.name) for spec in sc.Params.specs()}
+    if (
+        args.start_method is not None
+        and args.start_method not in multiprocessing.get_all_start_methods()
+    ):
+        raise UnknownName(
+            "start method", args.start_method, multiprocessing.get_all_start_methods()
+        )
+    values = {spec.name: getattr(args, spec.name) for spec in sc.parameters.specs()}
     try:
         sc.params(**values)  # bad values are usage errors, found before anything runs
     except ValueError as exc:
@@ -132,22 +161,36 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
         if args.json:
             print(json.dumps(_as_json(sc, model, values, runs[-1][1])), flush=True)
     results = [r for _, r in runs if isinstance(r, Result)]
-    agree = len(results) == len(runs) and all(r.observable == results[0].observable for r in results)
+    agree = len(results) == len(runs) and all(
+        r.observable == results[0].observable for r in results
+    )
     ok = agree and all(r.ok for r in results)
     if not args.json:
         _print_human(sc, runs, agree, ok)
     return 0 if ok else 1
 
 
-def _as_json(sc: Scenario[Any], model: str, values: dict[str, Any], r: Result | str) -> dict[str, Any]:
+def _as_json(
+    sc: Scenario[Any], model: str, values: dict[str, Any], r: Result | str
+) -> dict[str, Any]:
     if isinstance(r, Result):
         return r.as_dict()
-    return {"scenario": sc.name, "model": model, "params": values, "observable": None,
-            "expected": sc.expected(sc.params(**values)), "ok": False, "violations": [r],
-            "elapsed_s": None, "events": []}
+    return {
+        "scenario": sc.name,
+        "model": model,
+        "params": values,
+        "observable": None,
+        "expected": sc.expected(sc.params(**values)),
+        "ok": False,
+        "violations": [r],
+        "elapsed_s": None,
+        "events": [],
+    }
 
 
-def _print_human(sc: Scenario[Any], runs: list[tuple[str, Result | str]], agree: bool, ok: bool) -> None:
+def _print_human(
+    sc: Scenario[Any], runs: list[tuple[str, Result | str]], agree: bool, ok: bool
+) -> None:
     out = _render.console()
     out.print(f"[bold]{sc.name}[/bold]: {sc.summary}")
     _render.print_runs(out, sc, runs)
@@ -164,10 +207,12 @@ def _print_human(sc: Scenario[Any], runs: list[tuple[str, Result | str]], agree:
 
 def _top_usage() -> str:
     names = ", ".join(scenarios())
-    return (f"usage: {PROG} SCENARIO [--model MODEL] [--json] [--PARAM VALUE ...]\n"
-            f"       {PROG} {{{','.join(COMMANDS)}}} ...\n\n"
-            f"scenarios: {names}\nmodels: {', '.join(MODELS)}, all\n"
-            f"'{PROG} SCENARIO --help' lists a scenario's parameters.")
+    return (
+        f"usage: {PROG} SCENARIO [--model MODEL] [--json] [--PARAM VALUE ...]\n"
+        f"       {PROG} {{{','.join(COMMANDS)}}} ...\n\n"
+        f"scenarios: {names}\nmodels: {', '.join(MODELS)}, all\n"
+        f"'{PROG} SCENARIO --help' lists a scenario's parameters."
+    )
 
 
 def _dispatch(argv: list[str]) -> int:

@@ -23,6 +23,7 @@ runs four times, with ids ``[threading]``, ``[multiprocessing]``, ``[asyncio]`` 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -42,8 +43,13 @@ LEAK_WAIT_S = 5.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--switch-interval", type=float, default=None, metavar="SECONDS",
-                     help="threeways: sys.setswitchinterval for every test (e.g. 1e-6)")
+    parser.addoption(
+        "--switch-interval",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="threeways: sys.setswitchinterval for every test (e.g. 1e-6)",
+    )
 
 
 @pytest.fixture(params=MODELS)
@@ -80,8 +86,11 @@ def threeways_leak_check(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     caplog.set_level(logging.ERROR, logger="asyncio")
     yield
     problems = _leftover_threads(threads) + _leftover_processes() + _leftover_fds(fds)
-    problems += [f"asyncio logged: {r.getMessage()}" for r in caplog.get_records("call")
-                 if r.name == "asyncio" and r.levelno >= logging.ERROR]
+    problems += [
+        f"asyncio logged: {r.getMessage()}"
+        for r in caplog.get_records("call")
+        if r.name == "asyncio" and r.levelno >= logging.ERROR
+    ]
     if problems:
         pytest.fail("left behind: " + "; ".join(problems), pytrace=False)
 
@@ -102,8 +111,10 @@ def _infrastructure_pids() -> set[int]:
     """multiprocessing's own long-lived helpers: the forkserver and the resource tracker."""
     from multiprocessing import forkserver, resource_tracker
 
-    pids = {getattr(forkserver._forkserver, "_forkserver_pid", None),
-            getattr(resource_tracker._resource_tracker, "_pid", None)}
+    pids = {
+        getattr(forkserver._forkserver, "_forkserver_pid", None),
+        getattr(resource_tracker._resource_tracker, "_pid", None),
+    }
     return {pid for pid in pids if pid}
 
 
@@ -140,10 +151,8 @@ def _open_fds() -> set[str]:
         return set()
     fds = set()
     for fd in os.listdir(path):
-        try:
+        with contextlib.suppress(OSError):  # the fd listdir itself used, closed by now
             fds.add(f"{fd} -> {os.readlink(os.path.join(path, fd))}")
-        except OSError:  # the fd listdir itself used, closed by now
-            pass
     return fds
 
 
@@ -157,6 +166,8 @@ def _is_infrastructure_fd(fd: str) -> bool:
     from multiprocessing import forkserver, resource_tracker
 
     number = int(fd.split(" ", 1)[0])
-    known = {getattr(resource_tracker._resource_tracker, "_fd", None),
-             getattr(forkserver._forkserver, "_forkserver_alive_fd", None)}
+    known = {
+        getattr(resource_tracker._resource_tracker, "_fd", None),
+        getattr(forkserver._forkserver, "_forkserver_alive_fd", None),
+    }
     return number in known

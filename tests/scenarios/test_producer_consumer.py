@@ -12,10 +12,15 @@ SC = threeways.get_scenario("producer_consumer")
 
 def test_invariants_catch_double_and_early_eating() -> None:
     # a bone eaten before it was made, or twice, is reported
-    events = [Event(0.0, "Rex", "eats bone", 1), Event(0.1, "cook", "makes bone", 1),
-              Event(0.2, "Fido", "eats bone", 1)]
+    events = [
+        Event(0.0, "Rex", "eats bone", 1),
+        Event(0.1, "cook", "makes bone", 1),
+        Event(0.2, "Fido", "eats bone", 1),
+    ]
     assert list(SC.invariants(events, SC.params())) == [
-        "Rex ate bone 1 before it was made", "bone 1 was eaten 2 times"]
+        "Rex ate bone 1 before it was made",
+        "bone 1 was eaten 2 times",
+    ]
 
 
 def test_no_bones_at_all(model: str) -> None:

@@ -12,8 +12,12 @@ SC = threeways.get_scenario("traffic_light")
 
 def test_invariant_catches_a_car_on_red() -> None:
     # a pass recorded while the light is red is reported, with the car's name
-    events = [Event(0.0, "light", "turns red", 1), Event(0.1, "Benz", "passes", 1),
-              Event(0.2, "light", "turns green", 1), Event(0.3, "Audi", "passes", 1)]
+    events = [
+        Event(0.0, "light", "turns red", 1),
+        Event(0.1, "Benz", "passes", 1),
+        Event(0.2, "light", "turns green", 1),
+        Event(0.3, "Audi", "passes", 1),
+    ]
     assert list(SC.invariants(events, SC.params())) == ["Benz passed on red at t=0.100s"]
 
 

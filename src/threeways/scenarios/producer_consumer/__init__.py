@@ -58,11 +58,14 @@ least 1.
         "asyncio": "asyncio.Queue(maxsize) and a None sentinel per dog",
         "trio": "trio.open_memory_channel(buffer); closing the send end ends the dogs' loops",
     }
-    Params = Params
+    parameters = Params
 
     def expected(self, p: Params) -> dict[str, object]:
-        return {"made": p.bones, "eaten": list(range(1, p.bones + 1)),
-                "home": sorted(dog_names(p.dogs))}
+        return {
+            "made": p.bones,
+            "eaten": list(range(1, p.bones + 1)),
+            "home": sorted(dog_names(p.dogs)),
+        }
 
     def observe(self, events: Sequence[Event], p: Params) -> dict[str, object]:
         made = [e for e in events if e.action == "makes bone"]

@@ -29,9 +29,7 @@ async def _cook(trace: Trace, bones: trio.MemorySendChannel[int], p: Params) -> 
     trace.record("cook", "is done")
 
 
-async def _dog(
-    trace: Trace, name: str, bones: trio.MemoryReceiveChannel[int], p: Params
-) -> None:
+async def _dog(trace: Trace, name: str, bones: trio.MemoryReceiveChannel[int], p: Params) -> None:
     async with bones:
         # step: take the next bone
         async for bone in bones:  # ends when the cook has closed and the buffer is empty

@@ -59,7 +59,7 @@ uses a fresh Event for each green phase; the light replaces it when it turns red
         "asyncio": "asyncio.Event (set/clear); no lock: no await between check and pass",
         "trio": "a fresh trio.Event per green phase, since trio.Event has no clear()",
     }
-    Params = Params
+    parameters = Params
 
     def expected(self, p: Params) -> dict[str, object]:
         return {
