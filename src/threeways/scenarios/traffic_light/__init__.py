@@ -49,6 +49,11 @@ passes in one indivisible step. Threads and processes need a lock for that (the 
 changes colour only while holding it); in asyncio and trio the check and the pass
 happen with no await between them, and a task cannot be interrupted there.
 
+multiprocessing's Event looks like threading's but differs in one place: its
+wait(timeout) returns the flag as it is when the waiter wakes, which can be False again if
+the light turned red in between, so False does not mean "timed out" there (threading's
+returns True once the flag was set while it waited). A car keeps its own deadline.
+
 trio's Event has no clear(): once set it stays set, because "wait until this happened"
 is the only thing an Event should mean (trio issues #637, #1093). A repeating signal
 uses a fresh Event for each green phase; the light replaces it when it turns red.

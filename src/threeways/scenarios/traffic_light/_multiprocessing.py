@@ -6,6 +6,10 @@ instead of relying on the platform's default. Every object a child needs is pass
 argument and every target is a top-level function, because spawn and forkserver start
 a fresh interpreter that imports this module and unpickles the arguments. Events from the
 children reach the parent through ``trace.child_sink()``.
+
+One difference hides in ``Event.wait(timeout)``: threading's returns True once the flag
+was set while it waited; multiprocessing's returns the flag as it is when the waiter gets
+to look, which may be False again already. So a car here keeps its own deadline.
 """
 
 from __future__ import annotations
@@ -43,14 +47,19 @@ def _car(trace: ChildTrace, name: str, green: Event, crossing: Lock, p: Params) 
         # step: wait for green
         if not green.is_set():
             trace.record(name, "waits at red", trip)
+        deadline = time.monotonic() + p.timeout
         while True:
-            if not green.wait(p.timeout):
-                raise TimeoutError(f"{name} waited {p.timeout:g}s for green")
+            # Unlike threading's, this wait returns the flag as it is when the car gets
+            # to look: False if the light has turned red again since. Only the clock can
+            # tell a timeout.
+            green.wait(max(0.0, deadline - time.monotonic()))
             with crossing:  # the light cannot change colour while we look and drive
                 # step: pass if still green
                 if green.is_set():
                     trace.record(name, "passes", trip)
                     break
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{name} waited {p.timeout:g}s for green")
         # step: drive around the block
         time.sleep(DRIVE_TICKS * p.tick)
 
