@@ -27,7 +27,9 @@ class Params(_BaseParams):
     clerks: int = param(2, "how many clerks make transfers", min=1, max=50)
     transfers: int = param(3, "how many transfers each clerk makes", min=0, max=10_000)
     amount: int = param(10, "how much each transfer moves from the vault", min=1, max=1_000_000)
-    vault: int = param(1000, "what the vault holds when the bank opens", min=0, max=10**12)
+    vault: int = param(
+        1000, "what the vault holds when the bank opens (it may go below zero)", min=0, max=10**12
+    )
     tick: float = param(0.01, "seconds per tick: scales every sleep in the scenario", min=0)
 
 
@@ -53,6 +55,8 @@ own thread holds: the seed's "several doors locked with one key". An RLock (re-e
 lock) remembers its owner and counts: its owner may take it again, and it is free once
 released as many times as it was taken. Each clerk here transfers from the vault to
 its own account, then audits the books; every audit must see the vault's opening total.
+This toy bank lets the vault go below zero: refusing a transfer would make the final
+balances depend on who came first.
 
 threading.RLock and multiprocessing's RLock (owned by one thread of one process) do this
 directly. asyncio, trio and anyio have no re-entrant lock, on purpose (trio #1247,
@@ -103,7 +107,8 @@ calls made under it. The depth must be back to zero after each transfer.
             if verb == "enters":
                 if depth and e.actor != holder:
                     yield f"{e.actor} entered {what} at t={e.t:.4f}s while {holder} was inside"
-                depth, holder = depth + 1, e.actor
+                holder = holder if depth else e.actor
+                depth += 1
             elif verb == "leaves":
                 depth -= 1
             if verb in ("enters", "leaves") and e.detail != depth + (verb == "leaves"):
