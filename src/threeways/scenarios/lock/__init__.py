@@ -1,0 +1,147 @@
+"""lock: workers add one to a shared counter, read-modify-write, under a mutex."""
+
+from __future__ import annotations
+
+from collections import Counter as _Tally
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from threeways._protocol import Params as _BaseParams
+from threeways._protocol import Scenario, param
+from threeways._support import names
+from threeways._trace import Event
+
+SHOWN_PER_KIND = 3
+"""How many violations of one kind are listed before the rest are only counted."""
+
+_WORKERS = ("Ann", "Bob", "Cat", "Dan", "Eve", "Fay", "Gus", "Hal")
+
+
+def worker_names(n: int) -> list[str]:
+    return names(_WORKERS, n, "worker")
+
+
+@dataclass
+class Counter:
+    """The shared counter of the threads and the tasks (processes use shared memory)."""
+
+    value: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params(_BaseParams):
+    workers: int = param(3, "how many workers add to the counter", min=1, max=50)
+    increments: int = param(5, "how many times each worker adds one", min=0, max=100_000)
+    lock: bool = param(
+        True, "hold the lock around read-modify-write (--no-lock: watch updates get lost)"
+    )
+    pause: bool = param(
+        True, "pause one tick between read and write (--no-pause: back to back, no await)"
+    )
+    tick: float = param(0.01, "seconds per tick: scales every sleep in the scenario", min=0)
+
+
+class MutexCounter(Scenario[Params]):
+    name = "lock"
+    order = 30
+    summary = "Workers add one to a shared counter; a lock makes each read-modify-write whole."
+    lesson = """\
+`counter += 1` is three steps: read the value, add one, write it back. Two workers that
+both read 7 both write 8, and one update is lost. A lock (a mutex) makes the three steps
+one: a worker holds it from the read to the write, so nobody else is ever inside. Here
+each worker pauses one tick between its read and its write, as real code does when it
+computes or waits for I/O there, and the count still comes out exact: workers x
+increments. The workers record "reads" and "writes" inside the lock, so the invariants
+can prove that no two were ever inside at once and that each write built on the one
+before it.
+
+Run it with --no-lock to see the race: threads, processes, asyncio and trio all lose
+updates (the run then fails on purpose, and the invariants say where). Add --no-pause
+and asyncio and trio lose none: a task is only ever interrupted at an await, and with
+no await between read and write nothing can come between them. So in asyncio and trio
+a lock is needed only when the critical section awaits; threads can be switched between
+any two bytecodes (rarely, so the race hides in tests: sys.setswitchinterval(1e-6)
+brings it out), and processes run truly at once on several cores.
+
+threading.Lock and asyncio.Lock may be released by anyone; trio.Lock only by the task
+that acquired it (and trio.Lock raises at once if its owner acquires it again, where
+the others just deadlock), so `async with` is the only shape that makes sense.
+multiprocessing shares the counter as raw shared memory (a ctypes value); a
+synchronized Value locks each read and each write separately, which does not make
+`counter.value += 1` safe: the lock has to cover both.
+"""
+    uses = {
+        "threading": "threading.Lock around read-pause-write of a shared object",
+        "multiprocessing": "ctx.Lock around a ctx.Value(lock=False) in shared memory",
+        "asyncio": "asyncio.Lock, needed only because the critical section awaits",
+        "trio": "trio.Lock (owned by the task that holds it), needed because of the await",
+    }
+    parameters = Params
+
+    def expected(self, p: Params) -> dict[str, object]:
+        return {
+            "count": p.workers * p.increments,
+            "writes": dict.fromkeys(sorted(worker_names(p.workers)), p.increments),
+        }
+
+    def observe(self, events: Sequence[Event], p: Params) -> dict[str, object]:
+        counts = [e.detail for e in events if e.action == "counts"]
+        writes = _Tally(e.actor for e in events if e.action == "writes")
+        return {
+            "count": counts[-1] if counts else None,
+            "writes": {name: writes[name] for name in sorted(worker_names(p.workers))},
+        }
+
+    def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
+        yield from _capped("two workers inside at once", _overlaps(events))
+        yield from _capped("lost update", _lost_updates(events))
+
+    def measure(self, events: Sequence[Event], p: Params) -> dict[str, object]:
+        counts = [e.detail for e in events if e.action == "counts"]
+        lost = p.workers * p.increments - counts[-1] if counts else None
+        return {"lost updates": lost, "most inside at once": _most_inside(events)}
+
+    def narrate(self, event: Event) -> str:
+        if event.action in ("reads", "writes", "counts"):
+            return f"{event.actor} {event.action} {event.detail}"
+        return super().narrate(event)
+
+
+def _overlaps(events: Iterable[Event]) -> Iterator[str]:
+    inside: list[str] = []
+    for e in events:
+        if e.action == "reads":
+            if inside:
+                yield f"{e.actor} read at t={e.t:.4f}s while {', '.join(inside)} was inside"
+            inside.append(e.actor)
+        elif e.action == "writes" and e.actor in inside:
+            inside.remove(e.actor)
+
+
+def _lost_updates(events: Iterable[Event]) -> Iterator[str]:
+    last = 0
+    for e in events:
+        if e.action == "writes":
+            if e.detail != last + 1:
+                yield f"{e.actor} wrote {e.detail} at t={e.t:.4f}s over {last}"
+            last = e.detail
+
+
+def _most_inside(events: Iterable[Event]) -> int:
+    inside = most = 0
+    for e in events:
+        inside += {"reads": 1, "writes": -1}.get(e.action, 0)
+        most = max(most, inside)
+    return most
+
+
+def _capped(kind: str, lines: Iterable[str]) -> Iterator[str]:
+    """The first few violations of one kind, then how many more there were."""
+    found = list(lines)
+    for line in found[:SHOWN_PER_KIND]:
+        yield f"{kind}: {line}"
+    if len(found) > SHOWN_PER_KIND:
+        yield f"{kind}: {len(found) - SHOWN_PER_KIND} more"
+
+
+SCENARIO = MutexCounter()

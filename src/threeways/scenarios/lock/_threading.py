@@ -1,0 +1,70 @@
+"""lock with threads: a threading.Lock around each read-modify-write of a shared counter.
+
+Threads share memory: every worker sees the same ``Counter`` object. ``with lock:``
+holds the lock from the read to the write, so no other thread is ever between them,
+whatever the interpreter does. Without it, updates are lost: the pause hands the GIL to
+another thread right between read and write, and even with no pause a thread can be
+switched there (every 5 ms by default; ``sys.setswitchinterval(1e-6)`` makes it happen
+almost every time). The GIL makes single bytecodes atomic, not ``counter.value += 1``.
+A threading.Lock has no owner: any thread may release it (a trio.Lock only its task).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from threeways._support import join_all
+from threeways._trace import Trace
+
+from . import Counter, Params, worker_names
+
+
+def _add_one(trace: Trace, name: str, counter: Counter, p: Params) -> None:
+    # step: read the counter
+    value = counter.value
+    trace.record(name, "reads", value)
+    # step: pause between read and write
+    if p.pause:
+        time.sleep(p.tick)  # another thread may run now: it must not touch the counter
+    # step: write it back plus one
+    counter.value = value + 1
+    trace.record(name, "writes", value + 1)
+
+
+def _worker(
+    trace: Trace,
+    name: str,
+    counter: Counter,
+    lock: AbstractContextManager[Any],
+    go: threading.Event,
+    p: Params,
+) -> None:
+    # step: wait for the start signal
+    if not go.wait(p.timeout):
+        raise TimeoutError(f"{name} waited {p.timeout:g}s for the start")
+    for _ in range(p.increments):
+        # step: take the lock
+        with lock:  # released on leaving the block, even on an exception
+            _add_one(trace, name, counter, p)
+
+
+def main(trace: Trace, p: Params) -> None:
+    # step: set up the counter and the lock
+    counter = Counter()
+    lock = threading.Lock() if p.lock else nullcontext()  # --no-lock: the race, on show
+    go = threading.Event()
+    # step: start the workers
+    workers = [
+        threading.Thread(target=_worker, args=(trace, name, counter, lock, go, p), name=name)
+        for name in worker_names(p.workers)
+    ]
+    for worker in workers:
+        worker.start()
+    go.set()  # all at once, so that they really compete
+    # step: wait for everyone to finish
+    join_all(workers, p.timeout)
+    # step: read the final count
+    trace.record("main", "counts", counter.value)

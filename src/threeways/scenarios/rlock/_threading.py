@@ -1,0 +1,100 @@
+"""rlock with threads: a threading.RLock that transfer takes, then withdraw and deposit again.
+
+withdraw and deposit are public and lock the bank, so each is safe on its own; transfer
+locks it for its whole length and calls them. A plain ``threading.Lock`` would deadlock
+there: its second ``acquire`` waits for the lock its own thread holds. ``threading.RLock``
+knows its owner and counts: the owner may acquire it again, and must release it as many
+times (``with`` does). ``_depth`` mirrors that count; it is changed only under the lock.
+The asyncio and trio versions show the other answer, which works here too with a plain
+Lock: lock once in the public method and call private helpers that assume it is held.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from threeways._support import join_all
+from threeways._trace import Trace
+
+from . import VAULT, Params, clerk_names, opening_balances
+
+
+class _Bank:
+    """Balances behind one RLock; every public method takes it."""
+
+    def __init__(self, trace: Trace, p: Params) -> None:
+        self._trace = trace
+        self._tick = p.tick
+        self._balances = opening_balances(p)
+        self._lock = threading.RLock()
+        self._depth = 0  # how many times the owner holds the lock now
+
+    @contextmanager
+    def _level(self, who: str, what: str) -> Iterator[None]:
+        """Take the lock (again, if this thread holds it) for one level of work."""
+        with self._lock:
+            self._depth += 1
+            self._trace.record(who, f"enters {what}", self._depth)
+            try:
+                yield
+            finally:
+                self._trace.record(who, f"leaves {what}", self._depth)
+                self._depth -= 1
+
+    def transfer(self, who: str, source: str, target: str, amount: int) -> None:
+        # step: lock for the whole transfer
+        with self._level(who, "transfer"):
+            # step: withdraw
+            self.withdraw(who, source, amount)  # takes the lock again: depth 2
+            # step: money in flight
+            time.sleep(self._tick)  # an audit now would miss the money: it must wait
+            # step: deposit
+            self.deposit(who, target, amount)  # and again
+
+    def withdraw(self, who: str, account: str, amount: int) -> None:
+        # step: take money out
+        with self._level(who, "withdraw"):
+            self._balances[account] -= amount
+
+    def deposit(self, who: str, account: str, amount: int) -> None:
+        # step: put money in
+        with self._level(who, "deposit"):
+            self._balances[account] += amount
+
+    def audit(self, who: str) -> int:
+        # step: add up every balance
+        with self._level(who, "audit"):
+            total = sum(self._balances.values())
+            self._trace.record(who, "sees total", total)
+            return total
+
+    def balances(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._balances)
+
+
+def _clerk(name: str, bank: _Bank, p: Params) -> None:
+    for _ in range(p.transfers):
+        # step: transfer from the vault
+        bank.transfer(name, VAULT, name, p.amount)
+        # step: audit the books
+        bank.audit(name)
+
+
+def main(trace: Trace, p: Params) -> None:
+    # step: open the bank
+    bank = _Bank(trace, p)
+    # step: start the clerks
+    clerks = [
+        threading.Thread(target=_clerk, args=(name, bank, p), name=name)
+        for name in clerk_names(p.clerks)
+    ]
+    for clerk in clerks:
+        clerk.start()
+    # step: wait for everyone to finish
+    join_all(clerks, p.timeout)
+    # step: close the books
+    trace.record("bank", "closes the books", bank.balances())

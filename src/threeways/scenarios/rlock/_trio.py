@@ -1,0 +1,103 @@
+"""rlock with trio: no re-entrant lock, so lock once and call private helpers.
+
+trio has no RLock, on purpose (trio #1247): re-entrancy hides who holds a lock and
+which invariants hold at each call. A ``trio.Lock`` knows its owner, so taking it again
+in the task that holds it raises ``RuntimeError`` at once instead of deadlocking (and
+only the owner may release it). The idiomatic answer is to restructure: the public
+method (``transfer``, ``audit``) takes the lock once, and the work it composes lives in
+private helpers (``_withdraw``, ``_deposit``) that expect the caller to hold it. The lock
+is needed because a transfer reaches a checkpoint while the money is in flight: an
+audit running then would find it missing. ``_level`` counts the levels of locked work,
+the count an RLock would keep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import trio
+
+from threeways._trace import Trace
+
+from . import VAULT, Params, clerk_names, opening_balances
+
+
+class _Bank:
+    """Balances behind one trio.Lock; public methods take it, private ones never do."""
+
+    def __init__(self, trace: Trace, p: Params) -> None:
+        self._trace = trace
+        self._tick = p.tick
+        self._balances = opening_balances(p)
+        self._lock = trio.Lock()
+        self._depth = 0  # levels of locked work under way, as an RLock would count them
+
+    @contextmanager
+    def _level(self, who: str, what: str) -> Iterator[None]:
+        """One level of work under the lock, which the caller already holds."""
+        self._depth += 1
+        self._trace.record(who, f"enters {what}", self._depth)
+        try:
+            yield
+        finally:
+            self._trace.record(who, f"leaves {what}", self._depth)
+            self._depth -= 1
+
+    async def transfer(self, who: str, source: str, target: str, amount: int) -> None:
+        # step: lock for the whole transfer
+        async with self._lock:  # the only acquire: the helpers below rely on it
+            with self._level(who, "transfer"):
+                # step: withdraw
+                self._withdraw(who, source, amount)  # private: does not lock again
+                # step: money in flight
+                await trio.sleep(self._tick)  # an audit now would miss the money
+                # step: deposit
+                self._deposit(who, target, amount)
+
+    def _withdraw(self, who: str, account: str, amount: int) -> None:
+        # step: take money out
+        with self._level(who, "withdraw"):  # the caller holds the lock
+            self._balances[account] -= amount
+
+    def _deposit(self, who: str, account: str, amount: int) -> None:
+        # step: put money in
+        with self._level(who, "deposit"):  # the caller holds the lock
+            self._balances[account] += amount
+
+    async def audit(self, who: str) -> int:
+        # step: add up every balance
+        async with self._lock:
+            with self._level(who, "audit"):
+                total = sum(self._balances.values())
+                self._trace.record(who, "sees total", total)
+                return total
+
+    def balances(self) -> dict[str, int]:
+        return dict(self._balances)  # no checkpoint: nothing can change them meanwhile
+
+
+async def _clerk(name: str, bank: _Bank, p: Params) -> None:
+    for _ in range(p.transfers):
+        # step: transfer from the vault
+        await bank.transfer(name, VAULT, name, p.amount)
+        # step: audit the books
+        await bank.audit(name)
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: open the bank
+    bank = _Bank(trace, p)
+    with trio.fail_after(p.timeout):
+        async with trio.open_nursery() as nursery:
+            # step: start the clerks
+            for name in clerk_names(p.clerks):
+                nursery.start_soon(_clerk, name, bank, p)
+            # step: wait for everyone to finish
+        # leaving the nursery waits for every task
+    # step: close the books
+    trace.record("bank", "closes the books", bank.balances())
+
+
+def main(trace: Trace, p: Params) -> None:
+    trio.run(_main, trace, p)
