@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator
-from multiprocessing import heap
 
 import pytest
 import trio
@@ -15,12 +14,6 @@ import threeways
 from threeways import Event
 
 from ..conftest import FAST
-
-# multiprocessing's shared-memory heap keeps its first arena (an fd on /dev/shm) open for
-# the rest of the process, like the resource tracker: make it before any test runs, so
-# that the leak check does not blame the first test to use ctx.Value or ctx.Array.
-# (This belongs in tests/conftest.py's _multiprocessing_helpers: proposed to the lead.)
-heap.BufferWrapper(1)
 
 SC = threeways.get_scenario("lock")
 
