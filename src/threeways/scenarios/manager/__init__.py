@@ -57,7 +57,10 @@ would work too: proxies can be nested since Python 3.6.
 Which writes need a lock? d[k] = v and l.append(x) are each one operation on a built-in
 object: atomic in CPython under the GIL, and free-threaded builds (3.13t) keep them
 thread-safe with per-object locks, so threads need no lock for them. d["total"] += 1 is
-read, add, write: two threads can read the same total and one increment is lost, so
+read, add, write: if another thread runs between the read and the write, both write the
+same total and one increment is lost. CPython 3.10+ with the GIL happens to switch
+threads only at a few points, so the loss is rare there, which is how such bugs hide;
+nothing promises it, and a free-threaded build runs the threads truly at once. So
 threads take a Lock around it; so do processes, where the read and the write are two
 messages to the manager. asyncio and trio tasks switch only at an await: with none
 between the read and the write, += needs no lock.

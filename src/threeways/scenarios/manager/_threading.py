@@ -5,8 +5,10 @@ Does each write need a lock? ``log.append(x)`` and ``shared[name] = []`` are sin
 operations on built-in objects: atomic in CPython under the GIL, and still thread-safe on
 free-threaded builds, which give lists and dicts per-object locks. A worker appending to
 its own list under its own key touches nothing another thread writes. But
-``shared["total"] += 1`` is a read, an addition and a write: two threads can read the
-same total, and one increment is lost. Only that line takes the lock.
+``shared["total"] += 1`` is a read, an addition and a write: if another thread runs in
+between, both write the same total and one increment is lost. Only that line takes the
+lock. (With the GIL, CPython 3.10+ rarely switches threads there, so leaving the lock out
+would seldom show; on a free-threaded build the threads really run at once.)
 """
 
 from __future__ import annotations
