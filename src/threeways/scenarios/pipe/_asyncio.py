@@ -33,7 +33,7 @@ async def _send(writer: asyncio.StreamWriter, message: str) -> None:
 
 
 async def _child(trace: Trace, sock: socket.socket, p: Params) -> None:
-    # own step: open a stream on our socket
+    # own step: open a stream on the child's socket
     reader, writer = await asyncio.open_connection(sock=sock)
     try:
         # step: say hello to the parent
@@ -57,7 +57,7 @@ async def _child(trace: Trace, sock: socket.socket, p: Params) -> None:
 
 
 async def _parent(trace: Trace, sock: socket.socket, p: Params) -> None:
-    # own step: open a stream on our socket
+    # own step: open a stream on the parent's socket
     reader, writer = await asyncio.open_connection(sock=sock)
     try:
         # step: hear the child's hello
