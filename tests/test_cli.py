@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -183,7 +184,7 @@ def test_ctrl_c_stops_spawned_processes() -> None:
 
 
 def _wait_until_running(pid: int, model: str, mark: str) -> None:
-    """Until the light and three cars run: as threads, or as processes (the others, at once)."""
+    """Until the light and three cars run: as threads, as processes, or in an event loop."""
     deadline = monotonic() + 30
     parent = psutil.Process(pid)
     while monotonic() < deadline:
@@ -191,10 +192,22 @@ def _wait_until_running(pid: int, model: str, mark: str) -> None:
             return
         if model == "multiprocessing" and len(_descendants_marked(mark)) >= 5:
             return
-        if model not in ("threading", "multiprocessing"):
+        if model in ("asyncio", "trio") and _has_event_loop(pid):
             return
         psutil.wait_procs([parent], timeout=0.02)  # returns early if the CLI died
     pytest.fail(f"{model} run did not start within 30s")
+
+
+def _has_event_loop(pid: int) -> bool:
+    """asyncio and trio each open an epoll (Linux) or kqueue (BSD, macOS) when their loop starts."""
+    if not os.path.isdir(f"/proc/{pid}/fd"):
+        return True  # no /proc here: interrupt at once, still a valid (if weaker) test
+    with contextlib.suppress(OSError):
+        return any(
+            "eventpoll" in os.readlink(f"/proc/{pid}/fd/{fd}")
+            for fd in os.listdir(f"/proc/{pid}/fd")
+        )
+    return False
 
 
 def _interrupt(model: str, start_method: str | None = None) -> None:

@@ -56,8 +56,11 @@ def run(scenario: str, model: str, *, start_method: str | None = None, **params:
     start = perf_counter()
     try:
         main(trace, p)
-    except BaseException:
+    except BaseException as exc:
         _stop(trace, before)
+        if isinstance(exc, BaseExceptionGroup) and exc.split(KeyboardInterrupt)[0]:
+            # A nursery or task group wraps the interrupt with whatever else it caught.
+            raise KeyboardInterrupt from exc
         raise
     elapsed = perf_counter() - start
     events = sorted(trace.events, key=attrgetter("t"))  # stable: each actor keeps its order
