@@ -63,11 +63,13 @@ def print_explain(out: Console, sc: Scenario[Any]) -> None:
     _section(out, "Steps, in every model unless marked")
     out.print(_steps_table(sc, data))
     _section(out, "Parameters")
+    params = Table(box=None, padding=(0, 1, 0, 2), show_header=False)
+    params.add_column(style="bold", no_wrap=True)
+    params.add_column()
     for p in data["params"]:
-        flag = "--" + p["name"].replace("_", "-")
-        out.print(
-            f"  [bold]{flag}[/bold] {p['type'].upper()}  {p['help']} (default {p['default']})"
-        )
+        flag = "--" + p["name"].replace("_", "-") + " " + p["type"].upper()
+        params.add_row(flag, f"{p['help']} (default {p['default']})")
+    out.print(params)
     _section(out, "Try")
     for line in (
         f"python -m threeways {sc.name} --timeline",

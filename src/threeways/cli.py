@@ -255,6 +255,9 @@ def _show(args: argparse.Namespace) -> int:
         models = [check_model(m.strip(), sc.models) for m in args.models.split(",") if m.strip()]
     if not models:
         raise UsageError("--models needs at least one model")
+    titles = [r.title for r in _source.align([_source.read_steps(sc, m) for m in models])]
+    if args.step and not any(args.step.lower() in t.lower() for t in titles):
+        raise UsageError(f"no step of {sc.name} matches {args.step!r}; steps: {', '.join(titles)}")
     _source.print_show(_render.console(), sc, models, args.step)
     return 0
 
@@ -274,6 +277,34 @@ def _explain(args: argparse.Namespace) -> int:
     else:
         _explain.print_explain(_render.console(), sc)
     return 0
+
+
+def _add_docs(parser: argparse.ArgumentParser) -> None:
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--write", metavar="DIR", help="run each scenario and write its page to DIR")
+    what.add_argument("--check", metavar="DIR", help="exit 1 if a page in DIR is stale")
+    parser.add_argument("scenarios", nargs="*", help="with --write: only these (default: all)")
+
+
+@command("docs", _add_docs)
+def _docs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import _docs
+
+    if args.check:
+        stale = _docs.check(Path(args.check))
+        for line in stale:
+            print(line, file=sys.stderr)
+        if stale:
+            print(f"regenerate them with: {_docs.COMMAND}", file=sys.stderr)
+        return 1 if stale else 0
+    folder = Path(args.write)
+    chosen = [get_scenario(n) for n in args.scenarios] or list(scenarios().values())
+    codes = [_docs.write_page(sc, folder) for sc in chosen]
+    _docs.write_index(folder)
+    print(f"wrote {len(chosen)} page(s) and their timelines to {folder}", file=sys.stderr)
+    return max(codes, default=0)
 
 
 # ---------------------------------------------------------------------------- main
