@@ -58,7 +58,7 @@ def print_explain(out: Console, sc: Scenario[Any]) -> None:
     out.print(Text.assemble((sc.name, "bold"), f": {sc.summary}"))
     _section(out, "The lesson")
     out.print(Padding(Text(_reflow(data["lesson"])), (0, 2)))
-    _section(out, "What each model uses")
+    _section(out, "What each model uses, and where they differ")
     out.print(_uses_table(data))
     _section(out, "Steps, in every model unless marked")
     out.print(_steps_table(sc, data))

@@ -63,10 +63,11 @@ def lanes(result: Result) -> Lanes:
 
 
 def _merged(spans: Sequence[Span]) -> list[Span]:
-    """The spans with each actor's touching spans of one state joined into one bar."""
+    """The spans with each actor's touching spans of one state joined into one bar
+    (and empty ones dropped, which would otherwise split a bar)."""
     merged: list[Span] = []
     last: dict[str, int] = {}
-    for span in sorted(spans, key=lambda s: (s.actor, s.start)):
+    for span in sorted((s for s in spans if s.end > s.start), key=lambda s: (s.actor, s.start)):
         i = last.get(span.actor)
         if i is not None and merged[i].state == span.state and span.start - merged[i].end < 1e-9:
             merged[i] = merged[i]._replace(end=max(merged[i].end, span.end))

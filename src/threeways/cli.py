@@ -179,7 +179,7 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
     ok = agree and all(r.ok for r in results)
     if not args.json:
         _print_human(sc, runs, agree, ok)
-    if args.timeline or args.timeline_svg:
+    if (args.timeline or args.timeline_svg) and results:
         _timeline(sc, results, args.timeline, args.timeline_svg)
     return 0 if ok else 1
 
