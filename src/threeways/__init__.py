@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._protocol import MODELS, Observable, Param, Params, Result, Scenario, param
+from ._protocol import MODELS, Observable, Param, Params, Result, Scenario, Span, param
 from ._registry import UnknownName, get_scenario, scenarios
 from ._run import run, start_methods
 from ._trace import ChildTrace, Event, Recorder, RunCancelled, Trace
@@ -32,6 +32,7 @@ __all__ = [
     "Result",
     "RunCancelled",
     "Scenario",
+    "Span",
     "Trace",
     "UnknownName",
     "get_scenario",

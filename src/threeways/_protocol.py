@@ -30,11 +30,12 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import importlib.util
+import itertools
 import typing
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from ._trace import Event, Trace
 
@@ -45,6 +46,7 @@ __all__ = [
     "Params",
     "Result",
     "Scenario",
+    "Span",
     "param",
 ]
 
@@ -53,6 +55,28 @@ MODELS: tuple[str, ...] = ("threading", "multiprocessing", "asyncio", "trio")
 
 Observable = Any
 """Plain JSON data: dicts with string keys, lists, strings, numbers, booleans, None."""
+
+
+class Span(NamedTuple):
+    """What ``actor`` was doing from ``start`` to ``end`` (seconds): one bar of a timeline.
+
+    ``state`` is ``"running"``, ``"waiting"`` or ``"holding"`` (a lock, a slot), or a word
+    of the scenario's own (the light is ``"red"`` or ``"green"``); the timeline gives each
+    state its own glyph and colour.
+    """
+
+    actor: str
+    start: float
+    end: float
+    state: str
+
+
+WAITS = ("waits", "wait ", "blocks")
+"""Actions after which :meth:`Scenario.timeline` counts an actor as waiting."""
+HOLDS = ("acquires", "goes in", "enters", "holds", "locks", "takes the lock", "gets the lock")
+"""Actions after which an actor holds something (a lock, a slot) until it frees it."""
+FREES = ("releases", "comes out", "leaves", "exits", "unlocks", "gives back")
+"""Actions that free what an actor held."""
 
 
 def param(default: Any, help: str, *, min: float | None = None, max: float | None = None) -> Any:
@@ -174,6 +198,35 @@ class Scenario(ABC, Generic[P]):
         """Numbers that vary from run to run (timings, speed-ups): shown and put in the
         JSON, never compared, so they are not part of the observable."""
         return {}
+
+    def timeline(self, events: Sequence[Event], p: P) -> list[Span]:
+        """What each actor was doing when: the bars of ``--timeline``, from the events.
+
+        The default reads each actor's events in order: after an action that begins with
+        "waits" (see :data:`WAITS`) the actor is waiting until its next event; after one
+        that takes a lock or a slot (:data:`HOLDS`, such as "acquires" or "goes in") it is
+        holding until one that frees it (:data:`FREES`); otherwise it is running. An
+        actor's lane starts at its first event and ends at its last. Override it when the
+        events say more than that (how long a step lasts, a light's colour).
+        """
+        by_actor: dict[str, list[Event]] = {}
+        for event in events:
+            by_actor.setdefault(event.actor, []).append(event)
+        spans = []
+        for actor, own in by_actor.items():
+            holding = False
+            for event, after in itertools.pairwise(own):
+                action = event.action
+                if action.startswith(FREES):
+                    holding = False
+                elif action.startswith(HOLDS):
+                    holding = True
+                if action.startswith(WAITS):
+                    state = "waiting"
+                else:
+                    state = "holding" if holding else "running"
+                spans.append(Span(actor, event.t, after.t, state))
+        return spans
 
     def narrate(self, event: Event) -> str:
         """One line of the story for ``event``: ``"Benz passes (trip 1)"``."""

@@ -108,6 +108,16 @@ def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
         f"{', '.join(multiprocessing.get_all_start_methods())} "
         "(default: the platform's)",
     )
+    parser.add_argument(
+        "--timeline",
+        action="store_true",
+        help="after the run, draw one lane per actor on a time axis (every model on one axis)",
+    )
+    parser.add_argument(
+        "--timeline-svg",
+        metavar="FILE",
+        help="write the same timeline as a standalone SVG picture to FILE",
+    )
     group = parser.add_argument_group("scenario parameters")
     for spec in sc.parameters.specs():
         _add_param(group, spec)
@@ -145,6 +155,8 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
         raise UnknownName(
             "start method", args.start_method, multiprocessing.get_all_start_methods()
         )
+    if args.json and args.timeline:
+        raise UsageError("--timeline draws for people; with --json use --timeline-svg FILE")
     values = {spec.name: getattr(args, spec.name) for spec in sc.parameters.specs()}
     try:
         sc.params(**values)  # bad values are usage errors, found before anything runs
@@ -167,7 +179,24 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
     ok = agree and all(r.ok for r in results)
     if not args.json:
         _print_human(sc, runs, agree, ok)
+    if (args.timeline or args.timeline_svg) and results:
+        _timeline(sc, results, args.timeline, args.timeline_svg)
     return 0 if ok else 1
+
+
+def _timeline(sc: Scenario[Any], results: list[Result], draw: bool, svg: str | None) -> None:
+    from . import _timeline
+
+    runs = [_timeline.lanes(r) for r in results]
+    if draw:
+        out = _render.console()
+        out.print()
+        out.print(_timeline.timeline_text(runs, out.width))
+    if svg:
+        models = ", ".join(r.model for r in results)
+        with open(svg, "w", encoding="utf-8") as f:
+            f.write(_timeline.timeline_svg(runs, f"{sc.name}: {models}"))
+        print(f"timeline written to {svg}", file=sys.stderr)
 
 
 def _as_json(
@@ -200,6 +229,82 @@ def _print_human(
         else:
             out.print(f"[bold red]The {len(runs)} observables do not agree.[/bold red]")
     out.print("[green]ok[/green]" if ok else "[bold red]FAILED[/bold red]")
+
+
+# ---------------------------------------------------------------------------- show, explain
+
+
+def _add_show(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="the scenario to show")
+    parser.add_argument(
+        "--models",
+        default="all",
+        metavar="M1,M2",
+        help=f"comma-separated models to compare, from {', '.join(MODELS)} (default: all)",
+    )
+    parser.add_argument("--step", metavar="TEXT", help="show only the steps whose label has TEXT")
+
+
+@command("show", _add_show)
+def _show(args: argparse.Namespace) -> int:
+    from . import _source
+
+    sc = get_scenario(args.scenario)
+    models = list(sc.models)
+    if args.models != "all":
+        models = [check_model(m.strip(), sc.models) for m in args.models.split(",") if m.strip()]
+    if not models:
+        raise UsageError("--models needs at least one model")
+    titles = [r.title for r in _source.align([_source.read_steps(sc, m) for m in models])]
+    if args.step and not any(args.step.lower() in t.lower() for t in titles):
+        raise UsageError(f"no step of {sc.name} matches {args.step!r}; steps: {', '.join(titles)}")
+    _source.print_show(_render.console(), sc, models, args.step)
+    return 0
+
+
+def _add_explain(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="the scenario to explain")
+    parser.add_argument("--json", action="store_true", help="print the lesson as JSON")
+
+
+@command("explain", _add_explain)
+def _explain(args: argparse.Namespace) -> int:
+    from . import _explain
+
+    sc = get_scenario(args.scenario)
+    if args.json:
+        print(json.dumps(_explain.lesson_data(sc), indent=2, ensure_ascii=False))
+    else:
+        _explain.print_explain(_render.console(), sc)
+    return 0
+
+
+def _add_docs(parser: argparse.ArgumentParser) -> None:
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--write", metavar="DIR", help="run each scenario and write its page to DIR")
+    what.add_argument("--check", metavar="DIR", help="exit 1 if a page in DIR is stale")
+    parser.add_argument("scenarios", nargs="*", help="with --write: only these (default: all)")
+
+
+@command("docs", _add_docs)
+def _docs(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import _docs
+
+    if args.check:
+        stale = _docs.check(Path(args.check))
+        for line in stale:
+            print(line, file=sys.stderr)
+        if stale:
+            print(f"regenerate them with: {_docs.COMMAND}", file=sys.stderr)
+        return 1 if stale else 0
+    folder = Path(args.write)
+    chosen = [get_scenario(n) for n in args.scenarios] or list(scenarios().values())
+    codes = [_docs.write_page(sc, folder) for sc in chosen]
+    _docs.write_index(folder)
+    print(f"wrote {len(chosen)} page(s) and their timelines to {folder}", file=sys.stderr)
+    return max(codes, default=0)
 
 
 # ---------------------------------------------------------------------------- main

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -72,6 +73,25 @@ least 1.
         eaten = [e.detail for e in events if e.action == "eats bone"]
         home = [e.actor for e in events if e.action == "goes home"]
         return {"made": len(made), "eaten": sorted(eaten), "home": sorted(home)}
+
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # The cook makes each bone in the tick before "makes bone", then waits until the
+        # queue takes it (back-pressure shows as waiting); a dog eats for EAT_TICKS after
+        # "eats bone", then waits for the next bone.
+        spans = []
+        cook = [e for e in events if e.actor == "cook"]
+        for e, after in itertools.pairwise(cook):
+            if e.action == "makes bone":
+                next_start = after.t - p.tick if after.action == "makes bone" else after.t
+                spans.append(Span("cook", e.t - p.tick, e.t, "running"))
+                spans.append(Span("cook", e.t, max(e.t, next_start), "waiting"))
+        for dog in dog_names(p.dogs):
+            own = [e for e in events if e.actor == dog]
+            for e, after in itertools.pairwise(own):
+                if e.action == "eats bone":
+                    full = min(e.t + EAT_TICKS * p.tick, after.t)
+                    spans += [Span(dog, e.t, full, "running"), Span(dog, full, after.t, "waiting")]
+        return spans
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         made: set[int] = set()

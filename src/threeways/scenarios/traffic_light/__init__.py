@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -81,6 +82,25 @@ uses a fresh Event for each green phase; the light replaces it when it turns red
         unit = "cycle" if event.actor == "light" else "trip"
         detail = f" ({unit} {event.detail})" if event.detail != "" else ""
         return f"{event.actor} {event.action}{detail}"
+
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # The light's lane shows its colour (green to the end once it stays green); a car
+        # waits from "waits at red" until it passes, then drives for DRIVE_TICKS.
+        light = [e for e in events if e.actor == "light"]
+        ends = [*(e.t for e in light[1:]), max((e.t for e in events), default=0.0)]
+        colours = [e.action.split()[-1] for e in light]  # turns red, turns/stays green
+        spans = [
+            Span("light", e.t, end, colour)
+            for e, end, colour in zip(light, ends, colours, strict=False)
+        ]
+        for car in car_names(p.cars):
+            own = [e for e in events if e.actor == car]
+            for e, after in zip(own, [*(e.t for e in own[1:]), math.inf], strict=True):
+                if e.action == "waits at red":
+                    spans.append(Span(car, e.t, after, "waiting"))
+                elif e.action == "passes":
+                    spans.append(Span(car, e.t, min(after, e.t + DRIVE_TICKS * p.tick), "running"))
+        return spans
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         colour = "red"  # the light starts red

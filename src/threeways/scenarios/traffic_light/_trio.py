@@ -18,6 +18,7 @@ from threeways._trace import Trace
 from . import DRIVE_TICKS, GREEN_TICKS, RED_TICKS, Params, car_names
 
 
+# own step: an Event that can be cleared
 class _Light:
     """A light cars can wait on: an Event that can be cleared, built from trio.Event."""
 

@@ -1,0 +1,140 @@
+"""Timelines: the Scenario.timeline hook, the terminal lanes and the SVG picture.
+
+Timings vary from run to run, so the tests check what the design guarantees (a car is
+never running while the light is red, every lane lies within its run), never positions.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import threeways
+from threeways import Event, Scenario, Span, scenarios
+from threeways._timeline import Lanes, lanes, timeline_svg, timeline_text
+from threeways.cli import main
+
+from .conftest import FAST
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+class _Plain(Scenario[threeways.Params]):
+    """A scenario that only uses the default hook."""
+
+    name = "plain"
+    summary = lesson = ""
+    uses: dict[str, str] = {}
+    parameters = threeways.Params
+
+    def expected(self, p: threeways.Params) -> None:
+        return None
+
+    def observe(self, events: object, p: threeways.Params) -> None:
+        return None
+
+
+def test_default_hook_reads_waits_and_holds() -> None:
+    # by default: "waits..." is waiting, "acquires"/"goes in" holding until freed, else running
+    events = [
+        Event(0.0, "a", "starts"),
+        Event(1.0, "a", "waits for a slot"),
+        Event(2.0, "a", "goes in"),
+        Event(3.0, "a", "works"),
+        Event(4.0, "a", "comes out"),
+        Event(5.0, "a", "goes home"),
+        Event(0.5, "b", "only event"),
+    ]
+    events.sort(key=lambda e: e.t)
+    spans = _Plain().timeline(events, threeways.Params())
+    assert spans == [
+        Span("a", 0.0, 1.0, "running"),
+        Span("a", 1.0, 2.0, "waiting"),
+        Span("a", 2.0, 3.0, "holding"),
+        Span("a", 3.0, 4.0, "holding"),
+        Span("a", 4.0, 5.0, "running"),
+    ]
+
+
+@pytest.mark.parametrize("name", list(scenarios()))
+def test_every_scenario_draws_a_timeline(name: str, model: str) -> None:
+    # every scenario in every model: spans lie within the run, and each actor gets one lane
+    result = threeways.run(name, model, **FAST)
+    run = lanes(result)
+    assert run.spans, "a timeline with no bars"
+    for span in run.spans:
+        assert -FAST["tick"] <= span.start <= span.end <= run.end + 1e-9, span
+        assert span.actor in run.actors and span.state
+    text = timeline_text([run], 100).plain
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 100
+    for actor in run.actors:
+        assert sum(1 for line in lines if line.strip().startswith(actor[:13])) == 1
+
+
+def test_traffic_light_no_car_runs_on_red(model: str) -> None:
+    # in the picture a car starts driving only while the light's lane is green
+    result = threeways.run("traffic_light", model, cars=4, **FAST)
+    run = lanes(result)
+    light = [s for s in run.spans if s.actor == "light"]
+    assert {s.state for s in light} == {"red", "green"}
+    for span in run.spans:
+        if span.actor != "light" and span.state == "running":
+            colour = [s.state for s in light if s.start <= span.start][-1]
+            assert colour == "green", span
+
+
+def test_producer_consumer_dogs_eat_then_wait() -> None:
+    # a dog's lane alternates eating (running) and waiting, one bar per bone it ate
+    result = threeways.run("producer_consumer", "asyncio", bones=6, dogs=2, **FAST)
+    sc = scenarios()["producer_consumer"]
+    spans = sc.timeline(result.events, sc.params(**FAST, bones=6, dogs=2))
+    for dog in ("Wangwang", "Wangcai"):
+        eaten = sum(1 for e in result.events if e.actor == dog and e.action == "eats bone")
+        running = [s for s in spans if s.actor == dog and s.state == "running"]
+        assert len(running) == eaten
+        assert {s.state for s in spans if s.actor == dog} <= {"running", "waiting"}
+
+
+def test_all_models_share_one_axis(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # --timeline after --model=all: one time axis, then each model's lanes
+    monkeypatch.setenv("COLUMNS", "120")
+    assert main(["traffic_light", "--timeline", "--cars", "2", "--tick", "0.002"]) == 0
+    out = capsys.readouterr().out
+    timeline = out[out.rindex("ok\n") :]
+    assert timeline.count("┬") >= 2 and sum("┬" in line for line in timeline.splitlines()) == 1
+    for m in threeways.MODELS:
+        assert f"\n{m}  ended at" in timeline
+    assert timeline.count("  light ") == 4 and "running" in timeline and "green" in timeline
+
+
+def test_timeline_svg_is_standalone_and_valid(tmp_path: Path) -> None:
+    # --timeline-svg writes well-formed SVG: a lane per actor and model, no script, no link
+    path = tmp_path / "t.svg"
+    argv = ["producer_consumer", "--timeline-svg", str(path), "--json", "--tick", "0.002"]
+    assert main(argv) == 0
+    root = ET.parse(path).getroot()
+    assert root.tag == f"{SVG}svg" and float(root.get("width", 0)) > 0
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    assert all(m in texts for m in threeways.MODELS)
+    assert texts.count("cook") == 4 and "running" in texts and "waiting" in texts
+    assert len(list(root.iter(f"{SVG}rect"))) > 20
+    raw = path.read_text(encoding="utf-8")
+    assert "<script" not in raw and "href" not in raw and "@import" not in raw
+
+
+def test_svg_escapes_names() -> None:
+    # actor names and states are text, not markup: the SVG stays well-formed
+    run = Lanes("trio", ("<a&b>",), (Span("<a&b>", 0, 1, "x&y"),), 1.0)
+    root = ET.fromstring(timeline_svg([run], "t <&>"))
+    assert "<a&b>" in [t.text for t in root.iter(f"{SVG}text")]
+
+
+def test_timeline_with_json_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # --timeline is for people; with --json the command says to use --timeline-svg instead
+    assert main(["traffic_light", "--json", "--timeline"]) == 2
+    assert "--timeline-svg" in capsys.readouterr().err
