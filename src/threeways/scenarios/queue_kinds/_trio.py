@@ -1,10 +1,10 @@
 """queue_kinds with trio: a memory channel for FIFO; LIFO and priority built by hand.
 
-trio's memory channels are FIFO only, and trio has no LIFO or priority queue: a channel
-is a stream of messages, and trio prefers that you bound every buffer, which an ordered
-queue of unknown size cannot promise. When you do need another order, the recipe is the
-one ``queue.Queue`` uses on top of ``threading.Condition``: a list that keeps the order
-(a stack, or a ``heapq`` heap), and a ``trio.Condition`` to wait on while it is empty.
+trio's memory channels are FIFO only, and trio has no LIFO or priority queue. When you
+need another order, the recipe is the one ``queue.Queue`` uses on top of
+``threading.Condition``: a list that keeps the order (a stack, or a ``heapq`` heap), and
+a ``trio.Condition`` to wait on while it is empty. The hand-built ones are unbounded;
+the memory channel gets room for every item, since nobody takes one before all are in.
 ``_LifoChannel`` and ``_PriorityChannel`` have the ``send``/``receive`` of a channel, so
 the producer and the consumer treat the three queues alike. A ``trio.Event`` tells the
 consumer that every item is in; ``trio.fail_after`` bounds the whole run.

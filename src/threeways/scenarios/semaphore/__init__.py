@@ -27,7 +27,9 @@ def room_is_full(inside: int, entered: int, limit: int, workers: int) -> bool:
 @dataclass(frozen=True, kw_only=True)
 class Params(_BaseParams):
     workers: int = param(8, "how many workers want a slot", min=1, max=100)
-    limit: int = param(5, "how many slots: at most this many workers inside at once", min=1)
+    limit: int = param(
+        5, "how many slots: at most this many workers inside at once", min=1, max=100
+    )
     tick: float = param(0.1, "seconds per tick: scales every sleep in the scenario", min=0)
 
 

@@ -2,7 +2,7 @@
 
 The threads' program with processes: the semaphore and the Condition come from the run's
 context (fork, forkserver or spawn) and are handed to each child as arguments; the
-semaphore is a named OS semaphore that every process can wait on. The room's counts
+semaphore is an OS semaphore that every process can wait on. The room's counts
 cannot be plain ints, since each process has its own memory: they are ``ctx.Value``
 integers in shared memory, created without their own lock (``lock=False``) because the
 Condition already guards them. One release too many raises ValueError in any process.
