@@ -1,0 +1,109 @@
+"""queue_kinds with trio: a memory channel for FIFO; LIFO and priority built by hand.
+
+trio's memory channels are FIFO only, and trio has no LIFO or priority queue. When you
+need another order, the recipe is the one ``queue.Queue`` uses on top of
+``threading.Condition``: a list that keeps the order (a stack, or a ``heapq`` heap), and
+a ``trio.Condition`` to wait on while it is empty. The hand-built ones are unbounded;
+the memory channel gets room for every item, since nobody takes one before all are in.
+``_LifoChannel`` and ``_PriorityChannel`` have the ``send``/``receive`` of a channel, so
+the producer and the consumer treat the three queues alike. A ``trio.Event`` tells the
+consumer that every item is in; ``trio.fail_after`` bounds the whole run.
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import trio
+
+from threeways._trace import Trace
+
+from . import Entry, Params, entries
+
+
+class _LifoChannel:
+    """A channel that gives back the newest entry first: a list used as a stack."""
+
+    def __init__(self) -> None:
+        self._entries: list[Entry] = []
+        self._not_empty = trio.Condition()
+
+    def _push(self, entry: Entry) -> None:
+        self._entries.append(entry)
+
+    def _pop(self) -> Entry:
+        return self._entries.pop()
+
+    async def send(self, entry: Entry) -> None:
+        async with self._not_empty:
+            self._push(entry)
+            self._not_empty.notify()
+
+    async def receive(self) -> Entry:
+        async with self._not_empty:
+            while not self._entries:
+                await self._not_empty.wait()
+            return self._pop()
+
+
+class _PriorityChannel(_LifoChannel):
+    """A channel that gives back the smallest entry first: a list used as a heap."""
+
+    def _push(self, entry: Entry) -> None:
+        heapq.heappush(self._entries, entry)
+
+    def _pop(self) -> Entry:
+        return heapq.heappop(self._entries)
+
+
+_Sender = trio.MemorySendChannel[Entry] | _LifoChannel
+_Receiver = trio.MemoryReceiveChannel[Entry] | _LifoChannel
+
+
+async def _producer(
+    trace: Trace, queues: dict[str, _Sender], all_in: trio.Event, p: Params
+) -> None:
+    for entry in entries(p):
+        # step: bring the next item
+        await trio.sleep(p.tick)
+        # step: put it on every queue
+        for kind, q in queues.items():
+            await q.send(entry)
+            trace.record(
+                "producer", "puts", {"queue": kind, "item": entry[2], "priority": entry[0]}
+            )
+    # step: say every item is in
+    trace.record("producer", "has put every item")
+    all_in.set()
+
+
+async def _consumer(
+    trace: Trace, queues: dict[str, _Receiver], all_in: trio.Event, p: Params
+) -> None:
+    # step: wait until every item is in
+    await all_in.wait()
+    for kind, q in queues.items():
+        # step: take every item off, in the queue's order
+        for _ in range(p.items):
+            _, _, item = await q.receive()
+            trace.record("consumer", "gets", {"queue": kind, "item": item})
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: set up the three queues
+    send_fifo, receive_fifo = trio.open_memory_channel[Entry](p.items)  # room for every item
+    lifo, priority = _LifoChannel(), _PriorityChannel()
+    senders: dict[str, _Sender] = {"fifo": send_fifo, "lifo": lifo, "priority": priority}
+    receivers: dict[str, _Receiver] = {"fifo": receive_fifo, "lifo": lifo, "priority": priority}
+    all_in = trio.Event()
+    with trio.fail_after(p.timeout):
+        async with send_fifo, receive_fifo, trio.open_nursery() as nursery:
+            # step: start the producer and the consumer
+            nursery.start_soon(_producer, trace, senders, all_in, p)
+            nursery.start_soon(_consumer, trace, receivers, all_in, p)
+            # step: wait for both to finish
+        # leaving the nursery waits for every task
+
+
+def main(trace: Trace, p: Params) -> None:
+    trio.run(_main, trace, p)

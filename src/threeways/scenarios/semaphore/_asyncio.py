@@ -1,0 +1,87 @@
+"""semaphore with asyncio: an asyncio.BoundedSemaphore(limit) lets ``limit`` tasks in.
+
+``async with slots:`` waits for a free slot and gives it back on the way out, even if
+the task is cancelled; ``asyncio.timeout`` bounds the whole run, since asyncio's
+primitives take no timeout. The tasks share one thread, so the room's count needs no
+lock; waiting for the room to fill does: ``asyncio.Condition.wait_for`` must be called
+holding the condition's lock, as with threads. One release too many raises ValueError,
+exactly as with ``threading.BoundedSemaphore``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from threeways._trace import Trace
+
+from . import WORK_TICKS, Params, room_is_full, worker_names
+
+
+@dataclass
+class _Room:
+    """How many are inside, and how many have been in; ``changed`` wakes the waiters."""
+
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+    inside: int = 0
+    entered: int = 0
+
+
+async def _go_in(trace: Trace, name: str, room: _Room) -> None:
+    async with room.changed:
+        room.inside += 1
+        room.entered += 1
+        trace.record(name, "goes in", room.inside)
+        room.changed.notify_all()
+
+
+async def _wait_for_full_room(room: _Room, p: Params) -> None:
+    async with room.changed:
+        await room.changed.wait_for(
+            lambda: room_is_full(room.inside, room.entered, p.limit, p.workers)
+        )
+
+
+async def _come_out(trace: Trace, name: str, room: _Room) -> None:
+    room.inside -= 1  # no await in between: no other task can run, no lock needed
+    trace.record(name, "comes out", room.inside)
+
+
+async def _worker(
+    trace: Trace, name: str, slots: asyncio.BoundedSemaphore, room: _Room, p: Params
+) -> None:
+    # step: wait for a free slot
+    async with slots:
+        # step: go in
+        await _go_in(trace, name, room)
+        # step: wait for a full room
+        await _wait_for_full_room(room, p)
+        # step: work
+        await asyncio.sleep(WORK_TICKS * p.tick)
+        # step: come out
+        await _come_out(trace, name, room)
+
+
+def _release_once_too_often(trace: Trace, slots: asyncio.BoundedSemaphore) -> None:
+    try:
+        slots.release()  # every slot is free again: this release has nothing to give back
+    except ValueError as error:  # a plain asyncio.Semaphore would silently grow
+        trace.record("main", "extra release refused", f"ValueError: {error}")
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: set up the slots
+    slots = asyncio.BoundedSemaphore(p.limit)
+    room = _Room()
+    async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
+        # step: start the workers
+        for name in worker_names(p.workers):
+            tg.create_task(_worker(trace, name, slots, room, p))
+        # step: wait for everyone to finish
+    # leaving the TaskGroup waits for every task
+    # step: release once too often
+    _release_once_too_often(trace, slots)
+
+
+def main(trace: Trace, p: Params) -> None:
+    asyncio.run(_main(trace, p))
