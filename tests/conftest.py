@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Iterator
-from multiprocessing import forkserver, heap, resource_tracker
+from multiprocessing import forkserver, resource_tracker
 
 import pytest
 
@@ -17,7 +17,6 @@ def _multiprocessing_helpers() -> Iterator[None]:
     # Start multiprocessing's long-lived helpers once, so that the leak check does not
     # see the first test that needs them "leak" them.
     resource_tracker.ensure_running()
-    heap.BufferWrapper(1)  # shared memory (Value, Array) keeps its first arena's fd open
     if "forkserver" in multiprocessing.get_all_start_methods():
         forkserver.ensure_running()
     yield

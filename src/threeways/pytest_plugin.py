@@ -158,16 +158,17 @@ def _open_fds() -> set[str]:
 
 def _leftover_fds(before: set[str]) -> list[str]:
     new = _open_fds() - before
-    # The forkserver and resource tracker keep a pipe open for the rest of the session.
     return [f"fd {fd}" for fd in sorted(new) if not _is_infrastructure_fd(fd)]
 
 
 def _is_infrastructure_fd(fd: str) -> bool:
+    """fds multiprocessing keeps for the rest of the process, by design: the forkserver's and
+    resource tracker's pipes, and the shared-memory heap's arenas (``Value``, ``Array``)."""
     from multiprocessing import forkserver, resource_tracker
 
-    number = int(fd.split(" ", 1)[0])
+    number, target = fd.split(" -> ", 1)
     known = {
         getattr(resource_tracker._resource_tracker, "_fd", None),
         getattr(forkserver._forkserver, "_forkserver_alive_fd", None),
     }
-    return number in known
+    return int(number) in known or f"/pym-{os.getpid()}-" in target
