@@ -17,6 +17,10 @@ def _job(t: float, phase: str, job: int, result: object) -> Event:
     return Event(t, f"job {job}", "computes", {"phase": phase, "job": job, "result": result})
 
 
+def _t(event: Event) -> float:
+    return event.t
+
+
 def _phases(kind: str, results: list[object], how: str = "in threads") -> list[Event]:
     events = []
     for t, name in ((0.0, f"{kind}, one after another"), (1.0, f"{kind} {how}")):
@@ -45,7 +49,7 @@ def test_results_agree_and_timings_are_only_measured(model: str) -> None:
 def test_invariant_catches_a_beat_on_a_blocked_loop() -> None:
     # a heartbeat recorded while the CPU jobs run on the loop is reported
     beat = Event(0.2, "heartbeat", "beats", 1)
-    events = sorted([*_phases("cpu", [7, 8]), *_phases("io", ["page 1", "page 2"]), beat])
+    events = sorted([*_phases("cpu", [7, 8]), *_phases("io", ["page 1", "page 2"]), beat], key=_t)
     p = SC.params(jobs=2, work=10)
     assert list(SC.invariants(events, p)) == [
         "the heartbeat beat at t=0.200s while CPU work blocked the loop"
