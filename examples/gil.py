@@ -1,0 +1,16 @@
+"""The GIL, four ways: the same CPU-bound and I/O-bound jobs, one after another and at once.
+
+    python examples/gil.py
+
+The results are the same in every model; the timings are not: read the speed-ups. The
+implementations are in src/threeways/scenarios/gil/; the ``# step:`` comments line up.
+"""
+
+import threeways
+
+if __name__ == "__main__":  # spawn re-imports this file in each child process: guard the run
+    results = [threeways.run("gil", model, jobs=4, tick=0.05) for model in threeways.MODELS]
+    threeways.print_results(results)
+    agree = all(r.observable == results[0].observable for r in results)
+    print("The four models agree." if agree else "The models disagree!")
+    raise SystemExit(0 if agree and all(r.ok for r in results) else 1)

@@ -1,0 +1,163 @@
+"""daemon: the main flow waits for the worker it joins, not for the daemon, which is cut short."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import os
+import pickle
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from threeways._protocol import Params as _BaseParams
+from threeways._protocol import Scenario, param
+from threeways._trace import ChildTrace, Event, Trace
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params(_BaseParams):
+    steps: int = param(3, "how many steps the joined worker takes, one tick each", min=1, max=1000)
+    tick: float = param(0.1, "seconds per tick: scales every sleep in the scenario", min=0)
+
+
+class Daemon(Scenario[Params]):
+    name = "daemon"
+    order = 70
+    summary = "The main flow joins its worker and ends; the background daemon is cut short."
+    lesson = """\
+A program starts two helpers: a worker it will wait for (join), and a daemon that beats
+in the background for ever, work nobody waits for (a heartbeat, an autosave). The main
+flow waits until the daemon runs, starts the worker, joins it, and ends. The worker
+always finishes its steps; the daemon never finishes: its loop has no end, so only the
+end of the program stops it. That is what the observable states, in every model.
+
+How the daemon is stopped is where the models differ. A daemon thread
+(Thread(daemon=True)) is not waited for when the main thread ends: the interpreter
+exits and the thread simply stops, mid-step. No exception is raised in it and its
+finally blocks never run, so a daemon thread must never hold anything that needs
+closing. A daemon process (Process(daemon=True)) is terminated (SIGTERM) by
+multiprocessing's exit handler when its parent process ends; its finally blocks do not
+run either. Both only happen when the program's interpreter exits, and threeways runs
+scenarios inside a long-lived process (the CLI, a test). So the threading and
+multiprocessing models run the seed's program as a real program, `python -m` in a child
+interpreter, and show the real mechanism: the child exits, and its daemon dies with it.
+Stopping the daemon some other way inside threeways' process would teach something false.
+
+asyncio has no daemon flag: asyncio.run cancels every task still pending when the main
+coroutine returns, which makes a background task a daemon. Keep a reference to it:
+the event loop holds tasks only weakly, and a task nobody references can vanish
+mid-run. Cancellation is an exception (CancelledError) raised at the task's await, so
+its finally block runs and it can clean up. trio has no daemon tasks at all
+(structured concurrency): every task lives in a nursery, and a nursery block does not
+end until all its tasks have, so nothing can outlive the code that started it. A
+background task is therefore cancelled explicitly, with the nursery's cancel scope,
+when the main flow is done; trio.Cancelled runs its finally block too. trio's
+nursery.start() also gives the "wait until it runs" handshake for free
+(task_status.started()); the others use an Event.
+"""
+    uses = {
+        "threading": "Thread(daemon=True), killed at interpreter exit (a child interpreter)",
+        "multiprocessing": "Process(daemon=True), terminated by multiprocessing's exit handler",
+        "asyncio": "a task cancelled by asyncio.run when the main coroutine returns",
+        "trio": "no daemon tasks: nursery.start() then nursery.cancel_scope.cancel()",
+    }
+    parameters = Params
+
+    def expected(self, p: Params) -> dict[str, object]:
+        return {
+            "worker": {"steps": p.steps, "finished": True},
+            "daemon": {"started": True, "finished": False},
+        }
+
+    def observe(self, events: Sequence[Event], p: Params) -> dict[str, object]:
+        def did(actor: str, action: str) -> bool:
+            return any(e.actor == actor and e.action == action for e in events)
+
+        steps = sum(1 for e in events if e.actor == "worker" and e.action == "does step")
+        return {
+            "worker": {"steps": steps, "finished": did("worker", "finishes")},
+            "daemon": {"started": did("daemon", "starts"), "finished": did("daemon", "finishes")},
+        }
+
+    def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
+        steps = [e.detail for e in events if e.actor == "worker" and e.action == "does step"]
+        if steps != list(range(1, len(steps) + 1)):
+            yield f"the worker's steps are out of order: {steps}"
+        order = [(e.actor, e.action) for e in events]
+        yield from _in_order(order, ("daemon", "starts"), ("main", "starts the worker"))
+        yield from _in_order(order, ("worker", "does step"), ("worker", "finishes"))
+        yield from _in_order(order, ("worker", "finishes"), ("main", "has joined the worker"))
+        yield from _in_order(order, ("main", "has joined the worker"), ("main", "ends"))
+        if ("worker", "finishes") in order and ("worker", "does step") in order[
+            order.index(("worker", "finishes")) :
+        ]:
+            yield "the worker did a step after it finished"
+
+    def narrate(self, event: Event) -> str:
+        if (event.actor, event.action) == ("main", "ends"):
+            return "main ends: the program is over, the daemon is cut short"
+        return super().narrate(event)
+
+    def measure(self, events: Sequence[Event], p: Params) -> dict[str, Any]:
+        beats = sum(1 for e in events if e.actor == "daemon" and e.action == "beats")
+        cleaned = any(e.actor == "daemon" and e.action == "cleans up" for e in events)
+        return {"daemon beats": beats, "daemon's finally ran": cleaned}
+
+
+def _in_order(
+    order: Sequence[tuple[str, str]], first: tuple[str, str], then: tuple[str, str]
+) -> Iterator[str]:
+    """One line if ``then`` is missing or happens before ``first``."""
+    if then not in order:
+        yield f"{' '.join(then)}: never happened"
+    elif first not in order or order.index(first) > order.index(then):
+        yield f"{' '.join(then)} before {' '.join(first)}"
+
+
+# ---- the harness that runs the threading and multiprocessing programs ----
+
+
+def run_program(module: str, trace: Trace, p: Params) -> None:
+    """Run ``python -m module`` as a program of its own, and wait for it to exit.
+
+    The child gets the trace's sink, the parameters and the start method on its command
+    line, and runs in a process group of its own so that, if it is stuck or the run is
+    interrupted, it is killed together with any process it started.
+    """
+    with trace.child_sink() as sink:
+        blob = base64.b64encode(pickle.dumps((sink, p, trace.start_method))).decode()
+        child = subprocess.Popen([sys.executable, "-m", module, blob], **_own_group())
+        try:
+            code = child.wait(p.timeout)
+        except BaseException:
+            _kill_group(child)
+            raise
+    if code:
+        raise ChildProcessError(f"python -m {module} exited with code {code}")
+
+
+def program_args() -> tuple[ChildTrace, Params, str | None]:
+    """In the child: what :func:`run_program` passed (the sink, parameters, start method)."""
+    sink, p, start_method = pickle.loads(base64.b64decode(sys.argv[1]))
+    return sink, p, start_method
+
+
+def _own_group() -> dict[str, Any]:
+    # A group of its own: Ctrl-C in the terminal reaches only the parent, which stops it.
+    return {"process_group": 0} if os.name == "posix" else {}
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        if os.name == "posix":
+            os.killpg(child.pid, signal.SIGKILL)
+        else:
+            child.kill()
+    child.wait()
+
+
+SCENARIO = Daemon()

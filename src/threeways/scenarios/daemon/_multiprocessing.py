@@ -1,0 +1,82 @@
+"""daemon with processes: Process(daemon=True) is terminated when its parent ends.
+
+The main process starts a daemon process and a worker process, joins the worker, and
+ends. When a process that uses ``multiprocessing`` exits, multiprocessing's exit handler
+(registered with ``atexit``) calls ``terminate()`` on every daemon child it still has,
+then joins the others. ``terminate()`` sends SIGTERM (TerminateProcess on Windows): the
+daemon dies mid-step and its ``finally`` block does not run, as with a daemon thread.
+A daemon process may not start children of its own.
+
+The exit handler only runs when the parent process exits, and threeways runs inside a
+long-lived process (the CLI, a test). So ``main`` runs ``_program``, the seed's program,
+as a real program in a child interpreter (``python -m`` this module): when its main flow
+returns, the real exit handler terminates the daemon, as it would in your program.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, cast
+
+from threeways._processes import quiet_context
+from threeways._support import join_all
+from threeways._trace import ChildTrace, Trace
+
+from . import Params, program_args, run_program
+
+if TYPE_CHECKING:
+    from multiprocessing.context import DefaultContext
+    from multiprocessing.synchronize import Event
+
+
+def _daemon(trace: ChildTrace, running: Event, p: Params) -> None:
+    trace.record("daemon", "starts")
+    running.set()
+    try:
+        beat = 0
+        while True:  # no end: only the end of the program stops it
+            # step: beat in the background
+            beat += 1
+            trace.record("daemon", "beats", beat)
+            time.sleep(p.tick)
+    finally:
+        trace.record("daemon", "cleans up")  # never runs: SIGTERM just ends the process
+
+
+def _worker(trace: ChildTrace, p: Params) -> None:
+    for step in range(1, p.steps + 1):
+        # step: do a step of work
+        time.sleep(p.tick)
+        trace.record("worker", "does step", step)
+    trace.record("worker", "finishes")
+
+
+def _program(trace: ChildTrace, p: Params, start_method: str) -> None:
+    ctx = cast("DefaultContext", quiet_context(start_method))  # the run's, passed by main()
+    # step: start the daemon
+    running = ctx.Event()
+    daemon = ctx.Process(target=_daemon, args=(trace, running, p), name="daemon", daemon=True)
+    daemon.start()
+    # step: wait until the daemon runs
+    if not running.wait(p.timeout):
+        raise TimeoutError(f"the daemon did not start within {p.timeout:g}s")
+    # step: start the worker
+    trace.record("main", "starts the worker")
+    worker = ctx.Process(target=_worker, args=(trace, p), name="worker")
+    worker.start()
+    # step: wait for the worker
+    join_all([worker], p.timeout)
+    trace.record("main", "has joined the worker")
+    # step: end the main flow
+    trace.record("main", "ends")
+    # returning ends the program: multiprocessing's exit handler terminates the daemon
+
+
+def main(trace: Trace, p: Params) -> None:
+    # own step: run the program in an interpreter of its own
+    run_program(__name__, trace, p)
+
+
+if __name__ == "__main__":  # the child interpreter that main() starts
+    sink, params, method = program_args()
+    _program(sink, params, method or "spawn")

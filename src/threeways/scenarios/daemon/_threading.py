@@ -1,0 +1,77 @@
+"""daemon with threads: Thread(daemon=True) is killed when the interpreter exits.
+
+The main thread starts a daemon thread and a worker thread, joins the worker, and ends.
+When the main thread's code is done, Python waits for every non-daemon thread
+(``threading._shutdown``) and then exits: a daemon thread is not waited for and stops
+wherever it is, mid-sleep or mid-step, with no exception raised in it, so its
+``finally`` block never runs. ``daemon=True`` must be set before ``start()``.
+
+That only happens when an interpreter exits, and threeways runs inside a long-lived
+process (the CLI, a test) that must not be ended nor left with a thread beating for ever.
+So ``main`` runs ``_program``, the seed's program, as a real program in a child
+interpreter (``python -m`` this module): its exit is the real thing, and kills the daemon
+thread exactly as it would kill yours.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from threeways._trace import ChildTrace, Trace
+
+from . import Params, program_args, run_program
+
+
+def _daemon(trace: ChildTrace, running: threading.Event, p: Params) -> None:
+    trace.record("daemon", "starts")
+    running.set()
+    try:
+        beat = 0
+        while True:  # no end: only the end of the program stops it
+            # step: beat in the background
+            beat += 1
+            trace.record("daemon", "beats", beat)
+            time.sleep(p.tick)
+    finally:
+        trace.record("daemon", "cleans up")  # never runs: the thread is just stopped
+
+
+def _worker(trace: ChildTrace, p: Params) -> None:
+    for step in range(1, p.steps + 1):
+        # step: do a step of work
+        time.sleep(p.tick)
+        trace.record("worker", "does step", step)
+    trace.record("worker", "finishes")
+
+
+def _program(trace: ChildTrace, p: Params) -> None:
+    # step: start the daemon
+    running = threading.Event()
+    daemon = threading.Thread(target=_daemon, args=(trace, running, p), daemon=True)
+    daemon.start()
+    # step: wait until the daemon runs
+    if not running.wait(p.timeout):
+        raise TimeoutError(f"the daemon did not start within {p.timeout:g}s")
+    # step: start the worker
+    trace.record("main", "starts the worker")
+    worker = threading.Thread(target=_worker, args=(trace, p), name="worker")
+    worker.start()
+    # step: wait for the worker
+    worker.join(p.timeout)
+    if worker.is_alive():
+        raise TimeoutError(f"the worker still runs after {p.timeout:g}s")
+    trace.record("main", "has joined the worker")
+    # step: end the main flow
+    trace.record("main", "ends")
+    # returning ends the program: Python exits without waiting for the daemon thread
+
+
+def main(trace: Trace, p: Params) -> None:
+    # own step: run the program in an interpreter of its own
+    run_program(__name__, trace, p)
+
+
+if __name__ == "__main__":  # the child interpreter that main() starts
+    sink, params, _ = program_args()
+    _program(sink, params)

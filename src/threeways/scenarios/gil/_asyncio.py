@@ -1,0 +1,114 @@
+"""gil with asyncio: CPU work on the loop starves it; offloaded, it is like threads or processes.
+
+Every task runs on the loop's one thread, and the loop switches tasks only at an
+``await``. A CPU job called directly from a coroutine (even an ``async def`` one, which
+never awaits) holds the loop until it returns: the heartbeat task, which beats every
+tick, does not beat once while the CPU jobs run one after another. I/O jobs need no
+thread: tasks that ``await asyncio.sleep`` overlap by design.
+
+Offloaded, CPU work behaves as in the other models: ``asyncio.to_thread`` runs each job in
+the loop's default thread pool (the heartbeat keeps beating, but the GIL allows no
+speed-up), and ``loop.run_in_executor`` with a ``ProcessPoolExecutor`` runs them in
+processes (a speed-up with the cores). The pool's processes come from the run's context
+(spawn by default here: forking a process that has threads is unsafe, and warns from 3.12).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from threeways._trace import Recorder, Trace
+
+from . import CPU, IO, IO_TICKS, SEQUENTIAL, Params, crunch, gil_enabled, page, phase, work_size
+
+_Job = Callable[[Recorder, str, int, int, Params], Coroutine[Any, Any, None]]
+
+
+def _cpu_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    # step: compute (holds the GIL)
+    trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": crunch(job, n)})
+
+
+async def _io_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    # step: wait for I/O (releases the GIL)
+    await asyncio.sleep(IO_TICKS * p.tick)
+    trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
+
+
+async def _cpu_on_the_loop(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    _cpu_job(trace, name, job, n, p)  # no await inside: the loop is blocked until it returns
+
+
+async def _cpu_in_a_thread(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    await asyncio.to_thread(_cpu_job, trace, name, job, n, p)
+
+
+async def _cpu_in_a_process(
+    pool: ProcessPoolExecutor, trace: Recorder, name: str, job: int, n: int, p: Params
+) -> None:
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(pool, _cpu_job, trace, name, job, n, p)
+
+
+async def _heartbeat(trace: Trace, p: Params) -> None:
+    beat = 0
+    while True:
+        beat += 1
+        trace.record("heartbeat", "beats", beat)
+        await asyncio.sleep(p.tick)
+
+
+async def _one_after_another(trace: Recorder, kind: str, job_fn: _Job, n: int, p: Params) -> None:
+    name = phase(kind, SEQUENTIAL)
+    trace.record("main", "starts", name)
+    for job in range(1, p.jobs + 1):
+        await job_fn(trace, name, job, n, p)
+    trace.record("main", "ends", name)
+
+
+async def _at_the_same_time(trace: Recorder, name: str, job_fn: _Job, n: int, p: Params) -> None:
+    trace.record("main", "starts", name)
+    async with asyncio.TaskGroup() as tg:
+        for job in range(1, p.jobs + 1):
+            tg.create_task(job_fn(trace, name, job, n, p))
+    trace.record("main", "ends", name)
+
+
+async def _in_processes(trace: Trace, n: int, p: Params) -> None:
+    workers = min(p.jobs, os.cpu_count() or 1)
+    with (
+        trace.child_sink() as sink,  # the processes record through it
+        ProcessPoolExecutor(workers, mp_context=trace.mp_context) as pool,
+    ):
+        job_fn = functools.partial(_cpu_in_a_process, pool)
+        await _at_the_same_time(sink, phase(CPU, "in processes"), job_fn, n, p)
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: size the work
+    n = work_size(p)
+    trace.record("main", "sizes the work", {"work": n, "GIL": gil_enabled()})
+    async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
+        # own step: start the heartbeat
+        heartbeat = tg.create_task(_heartbeat(trace, p))
+        # step: cpu jobs one after another
+        await _one_after_another(trace, CPU, _cpu_on_the_loop, n, p)
+        # step: cpu jobs at the same time
+        await _at_the_same_time(trace, phase(CPU, "in threads"), _cpu_in_a_thread, n, p)
+        # own step: cpu jobs in processes
+        await _in_processes(trace, n, p)
+        # step: io jobs one after another
+        await _one_after_another(trace, IO, _io_job, n, p)
+        # step: io jobs at the same time
+        await _at_the_same_time(trace, phase(IO, "in tasks"), _io_job, n, p)
+        # own step: stop the heartbeat
+        heartbeat.cancel()
+
+
+def main(trace: Trace, p: Params) -> None:
+    asyncio.run(_main(trace, p))

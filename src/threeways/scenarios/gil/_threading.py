@@ -1,0 +1,70 @@
+"""gil with threads: I/O-bound threads overlap, CPU-bound threads take turns on the GIL.
+
+One thread per job. A thread that sleeps (or waits on a socket or a file) releases the
+GIL, so the I/O jobs overlap and finish about ``jobs`` times sooner. A thread running
+Python bytecode holds the GIL, and the interpreter hands it to another thread only every
+``sys.getswitchinterval()`` seconds: the CPU jobs interleave but never run at the same
+moment, so they take as long as one after another (a little longer, from the
+hand-overs). On a free-threaded build (3.13t, ``sys._is_gil_enabled()`` false) the same
+code speeds up with the cores. Threads cannot return a value: each job records its
+result itself.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+from threeways._support import join_all
+from threeways._trace import Trace
+
+from . import CPU, IO, IO_TICKS, SEQUENTIAL, Params, crunch, gil_enabled, page, phase, work_size
+
+_Job = Callable[[Trace, str, int, int, Params], None]
+
+
+def _cpu_job(trace: Trace, name: str, job: int, n: int, p: Params) -> None:
+    # step: compute (holds the GIL)
+    trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": crunch(job, n)})
+
+
+def _io_job(trace: Trace, name: str, job: int, n: int, p: Params) -> None:
+    # step: wait for I/O (releases the GIL)
+    time.sleep(IO_TICKS * p.tick)
+    trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
+
+
+def _one_after_another(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
+    name = phase(kind, SEQUENTIAL)
+    trace.record("main", "starts", name)
+    for job in range(1, p.jobs + 1):
+        job_fn(trace, name, job, n, p)
+    trace.record("main", "ends", name)
+
+
+def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
+    name = phase(kind, "in threads")
+    trace.record("main", "starts", name)
+    threads = [
+        threading.Thread(target=job_fn, args=(trace, name, job, n, p), name=f"job {job}")
+        for job in range(1, p.jobs + 1)
+    ]
+    for thread in threads:
+        thread.start()
+    join_all(threads, p.timeout)
+    trace.record("main", "ends", name)
+
+
+def main(trace: Trace, p: Params) -> None:
+    # step: size the work
+    n = work_size(p)
+    trace.record("main", "sizes the work", {"work": n, "GIL": gil_enabled()})
+    # step: cpu jobs one after another
+    _one_after_another(trace, CPU, _cpu_job, n, p)
+    # step: cpu jobs at the same time
+    _at_the_same_time(trace, CPU, _cpu_job, n, p)
+    # step: io jobs one after another
+    _one_after_another(trace, IO, _io_job, n, p)
+    # step: io jobs at the same time
+    _at_the_same_time(trace, IO, _io_job, n, p)

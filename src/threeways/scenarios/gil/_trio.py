@@ -1,0 +1,106 @@
+"""gil with trio: CPU work on the loop starves it; offloaded, it is like threads or processes.
+
+Every task runs on trio's one thread, and trio switches tasks only at a checkpoint (an
+``await`` of a trio function). A CPU job called directly holds the loop until it
+returns: the heartbeat task, which beats every tick, does not beat once while the CPU
+jobs run one after another. I/O jobs need no thread: tasks that ``await trio.sleep``
+overlap by design.
+
+Offloaded, CPU work behaves as in the other models. ``trio.to_thread.run_sync`` runs each
+job in a thread (the heartbeat keeps beating, but the GIL allows no speed-up); its
+idle threads stay cached a few seconds for reuse. trio has no process pool (trio issue
+#5): the usual answer is anyio, which runs on top of trio, and its
+``anyio.to_process.run_sync``, whose worker processes are stopped when ``trio.run`` ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import anyio.to_process
+import trio
+
+from threeways._trace import Recorder, Trace
+
+from . import CPU, IO, IO_TICKS, SEQUENTIAL, Params, crunch, gil_enabled, page, phase, work_size
+
+_Job = Callable[[Recorder, str, int, int, Params], Coroutine[Any, Any, None]]
+
+
+def _cpu_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    # step: compute (holds the GIL)
+    trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": crunch(job, n)})
+
+
+async def _io_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    # step: wait for I/O (releases the GIL)
+    await trio.sleep(IO_TICKS * p.tick)
+    trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
+
+
+async def _cpu_on_the_loop(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    _cpu_job(trace, name, job, n, p)  # no checkpoint inside: the loop is blocked until it returns
+
+
+async def _cpu_in_a_thread(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    await trio.to_thread.run_sync(_cpu_job, trace, name, job, n, p)
+
+
+async def _cpu_in_a_process(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    await anyio.to_process.run_sync(_cpu_job, trace, name, job, n, p)
+
+
+async def _heartbeat(trace: Trace, p: Params) -> None:
+    beat = 0
+    while True:
+        beat += 1
+        trace.record("heartbeat", "beats", beat)
+        await trio.sleep(p.tick)
+
+
+async def _one_after_another(trace: Recorder, kind: str, job_fn: _Job, n: int, p: Params) -> None:
+    name = phase(kind, SEQUENTIAL)
+    trace.record("main", "starts", name)
+    for job in range(1, p.jobs + 1):
+        await job_fn(trace, name, job, n, p)
+    trace.record("main", "ends", name)
+
+
+async def _at_the_same_time(trace: Recorder, name: str, job_fn: _Job, n: int, p: Params) -> None:
+    trace.record("main", "starts", name)
+    async with trio.open_nursery() as nursery:
+        for job in range(1, p.jobs + 1):
+            nursery.start_soon(job_fn, trace, name, job, n, p)
+    trace.record("main", "ends", name)
+
+
+async def _in_processes(trace: Trace, n: int, p: Params) -> None:
+    with trace.child_sink() as sink:  # the processes record through it
+        await _at_the_same_time(sink, phase(CPU, "in processes"), _cpu_in_a_process, n, p)
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: size the work
+    n = work_size(p)
+    trace.record("main", "sizes the work", {"work": n, "GIL": gil_enabled()})
+    with trio.fail_after(p.timeout):
+        async with trio.open_nursery() as nursery:
+            # own step: start the heartbeat
+            nursery.start_soon(_heartbeat, trace, p)
+            # step: cpu jobs one after another
+            await _one_after_another(trace, CPU, _cpu_on_the_loop, n, p)
+            # step: cpu jobs at the same time
+            await _at_the_same_time(trace, phase(CPU, "in threads"), _cpu_in_a_thread, n, p)
+            # own step: cpu jobs in processes
+            await _in_processes(trace, n, p)
+            # step: io jobs one after another
+            await _one_after_another(trace, IO, _io_job, n, p)
+            # step: io jobs at the same time
+            await _at_the_same_time(trace, phase(IO, "in tasks"), _io_job, n, p)
+            # own step: stop the heartbeat
+            nursery.cancel_scope.cancel()
+
+
+def main(trace: Trace, p: Params) -> None:
+    trio.run(_main, trace, p)

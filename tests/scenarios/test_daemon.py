@@ -1,0 +1,90 @@
+"""daemon: the joined worker finishes, the daemon is cut short, and nothing is left behind."""
+
+from __future__ import annotations
+
+import pytest
+
+import threeways
+from threeways import Event
+
+from ..conftest import FAST
+
+SC = threeways.get_scenario("daemon")
+
+
+def _good_run(steps: int = 2) -> list[Event]:
+    events = [Event(0.0, "daemon", "starts"), Event(0.1, "main", "starts the worker")]
+    events += [Event(0.2 + i / 10, "worker", "does step", i + 1) for i in range(steps)]
+    t = 0.2 + steps / 10
+    return [
+        *events,
+        Event(t, "worker", "finishes"),
+        Event(t + 0.01, "main", "has joined the worker"),
+        Event(t + 0.02, "main", "ends"),
+    ]
+
+
+def test_a_good_run_violates_nothing() -> None:
+    # the synthetic run below is a correct one: the violations in the next tests are real
+    assert list(SC.invariants(_good_run(), SC.params(steps=2))) == []
+
+
+def test_invariant_catches_main_ending_before_the_join() -> None:
+    # a main flow that ends without having joined the worker is reported
+    events = [e for e in _good_run() if e.action != "has joined the worker"]
+    assert list(SC.invariants(events, SC.params(steps=2))) == [
+        "main has joined the worker: never happened",
+        "main ends before main has joined the worker",
+    ]
+
+
+def test_invariant_catches_a_join_that_did_not_wait() -> None:
+    # "joined" recorded before the worker finished means the join did not wait
+    events = _good_run()
+    joined = next(e for e in events if e.action == "has joined the worker")
+    events.remove(joined)
+    events.insert(2, joined)
+    assert "main has joined the worker before worker finishes" in SC.invariants(
+        events, SC.params(steps=2)
+    )
+
+
+def test_invariant_catches_the_worker_started_before_the_daemon_ran() -> None:
+    # the handshake: the main flow starts the worker only once the daemon runs
+    events = _good_run()
+    events.append(events.pop(0))
+    assert list(SC.invariants(events, SC.params(steps=2))) == [
+        "main starts the worker before daemon starts"
+    ]
+
+
+def test_invariant_catches_steps_out_of_order() -> None:
+    # the worker's steps come one after another
+    events = _good_run()
+    events[2], events[3] = events[3], events[2]
+    assert list(SC.invariants(events, SC.params(steps=2))) == [
+        "the worker's steps are out of order: [2, 1]"
+    ]
+
+
+def test_daemon_that_finished_changes_the_observable() -> None:
+    # a daemon that got to its end would show in the observable
+    events = [*_good_run(), Event(1.0, "daemon", "finishes")]
+    p = SC.params(steps=2)
+    assert SC.observe(events, p) != SC.expected(p)
+
+
+@pytest.mark.parametrize("steps", [1, 4])
+def test_worker_finishes_and_daemon_does_not(model: str, steps: int) -> None:
+    # in every model the joined worker does all its steps, the daemon started and never finished
+    result = threeways.run("daemon", model, steps=steps, **FAST)
+    assert result.ok, (result.violations, result.observable)
+    assert result.observable["daemon"] == {"started": True, "finished": False}
+    assert result.measurements["daemon beats"] >= 1
+
+
+def test_only_cancellation_runs_the_daemons_finally(model: str) -> None:
+    # asyncio and trio cancel the daemon with an exception (finally runs); a daemon thread
+    # or a terminated daemon process just stops (finally never runs)
+    result = threeways.run("daemon", model, **FAST)
+    assert result.measurements["daemon's finally ran"] is (model in ("asyncio", "trio"))
