@@ -1,0 +1,64 @@
+"""process_info with processes: every worker is a process, with a thread inside it.
+
+Each worker process has a pid of its own, and its parent's pid (``os.getppid()``) is the
+main program's: a child process knows who started it (``multiprocessing.parent_process()``
+too). The helper thread a worker starts lives inside that process and reports the same
+pid. The workers wait at a ``Barrier`` from the run's context until all have reported,
+because a pid may be reused once its process has ended and been reaped: alive together,
+their pids must differ. Targets are top-level functions and arguments are picklable, so
+that spawn and forkserver can start them.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from threeways._support import join_all
+from threeways._trace import ChildTrace, Trace
+
+from . import Params, helper_names, identity, worker_names
+
+if TYPE_CHECKING:
+    from multiprocessing.synchronize import Barrier
+
+
+def _helper(trace: ChildTrace, name: str, starter: str, p: Params) -> None:
+    # step: report who I am
+    trace.record(name, "reports", identity("thread", starter))
+
+
+def _worker(trace: ChildTrace, name: str, everyone: Barrier, p: Params) -> None:
+    # step: report who I am
+    trace.record(name, "reports", identity("process", "main"))
+    # step: start helpers inside me
+    helpers = [  # threads inside this process, as in the seed article
+        threading.Thread(target=_helper, args=(trace, helper, name, p), name=helper)
+        for helper in helper_names(name, p.helpers)
+    ]
+    for helper in helpers:
+        helper.start()
+    # step: wait for my helpers
+    join_all(helpers, p.timeout)
+    # own step: stay alive until every worker has reported
+    everyone.wait(p.timeout)  # raises BrokenBarrierError on timeout
+
+
+def main(trace: Trace, p: Params) -> None:
+    ctx = trace.mp_context
+    # step: report who I am
+    trace.record("main", "reports", identity("main", ""))
+    # own step: a barrier for the workers and main
+    everyone = ctx.Barrier(p.workers + 1)
+    with trace.child_sink() as sink:
+        # step: start the workers
+        workers = [
+            ctx.Process(target=_worker, args=(sink, name, everyone, p), name=name)
+            for name in worker_names(p.workers)
+        ]
+        for worker in workers:
+            worker.start()
+        # own step: stay alive until every worker has reported
+        everyone.wait(p.timeout)
+        # step: wait for the workers
+        join_all(workers, p.timeout)
