@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 from collections import Counter
@@ -32,12 +33,16 @@ def identity(kind: str, started_by: str, task: str | None = None) -> dict[str, A
     ``kind`` is what the worker is in its model (``"process"``, ``"thread"``, ``"task"``,
     or ``"main"``); ``task`` is the name of the current task for asyncio and trio, which the
     operating system cannot see. ``tid`` is the thread's native id (the kernel's), unique
-    among the threads alive on the machine.
+    among the threads alive on the machine. ``parent`` is the pid of the process that
+    started this one, as multiprocessing knows it (None in the main program); ``ppid`` is
+    the parent as the operating system knows it, which under forkserver is the fork server.
     """
+    parent = multiprocessing.parent_process()
     return {
         "kind": kind,
         "started_by": started_by,
         "pid": os.getpid(),
+        "parent": None if parent is None else parent.pid,
         "ppid": os.getppid(),
         "thread": threading.current_thread().name,
         "tid": threading.get_native_id(),
@@ -58,29 +63,32 @@ class ProcessInfo(Scenario[Params]):
     order = 90
     summary = "Workers report their process, thread and task ids; each starts a helper inside it."
     lesson = """\
-Where does a worker live? A process has its own process id (pid) and knows its parent's
-(ppid): the workers of the multiprocessing model have distinct pids, and their parent is
-the main program. Each of them starts a thread inside itself: that thread reports the
-same pid as its process, and a thread id of its own. Threads never get a process of their
-own: the workers of the threading model and their helper threads all report the main
-pid, each with its own thread id. asyncio and trio tasks do not even get a thread: every
-task reports the main program's pid and its one thread, and is told apart only by its
-task name, which the operating system cannot see.
+Where does a worker live? A process has its own process id (pid) and knows its parent:
+the workers of the multiprocessing model have distinct pids, and their parent is the main
+program (multiprocessing.parent_process()). The operating system may say otherwise: under
+the forkserver start method, os.getppid() names the fork server, which forked them. Each
+worker process starts a thread inside itself: that thread reports the same pid as its
+process, and a thread id of its own. Threads never get a process of their own: the
+workers of the threading model and their helper threads all report the main pid, each
+with its own thread id. asyncio and trio tasks do not even get a thread: every task
+reports the main program's pid and its one thread, and is told apart only by its task
+name, which the operating system cannot see.
 
-Who started whom? A child process can ask (os.getppid(), multiprocessing.parent_process());
+Who started whom? A child process can ask (multiprocessing.parent_process());
 a thread or an asyncio task cannot: neither records its creator, so each worker here is
 told. trio can answer: every task belongs to a nursery owned by its parent task
 (trio.lowlevel.current_task().parent_nursery.parent_task).
 
 Ids are unique only among the living: the system reuses a pid once its process has been
 reaped, and Python may reuse a thread id (threading.get_ident()) as soon as a thread
-ends. So the thread and process workers wait at a Barrier until all of them have
-reported: alive together, they must all differ. Tasks are named here when they are
-created, so their names differ by construction and no Barrier is needed.
+ends. So the thread and process workers stay alive until all of them have reported
+(threads wait at a Barrier; processes count their reports on a Semaphore and wait for an
+Event): alive together, they must all differ. Tasks are named here when they are created,
+so their names differ by construction and nothing needs to wait.
 """
     uses = {
         "threading": "Thread(name=...); a Barrier keeps them alive together; threads inside",
-        "multiprocessing": "Process, os.getpid/getppid; a Barrier; a thread in each process",
+        "multiprocessing": "Process, parent_process(); Semaphore + Event; a thread inside each",
         "asyncio": "TaskGroup.create_task(name=...); a TaskGroup inside each task",
         "trio": "nursery.start_soon(name=...); a nursery inside each task",
     }
@@ -107,7 +115,7 @@ created, so their names differ by construction and no Barrier is needed.
         task = who["task"]
         where = {
             "main": f"pid {who['pid']}, parent {who['ppid']}, thread {who['thread']}",
-            "process": f"pid {who['pid']}, parent {who['ppid']}",
+            "process": f"pid {who['pid']}, parent {who['parent']}" + _os_parent(who),
             "thread": f"thread {who['tid']} in pid {who['pid']}",
             "task": f"task {task} in thread {who['tid']}",
         }.get(who["kind"], str(who))
@@ -132,13 +140,20 @@ created, so their names differ by construction and no Barrier is needed.
         yield from _distinct([(n, w) for n, w in reports.items() if w["started_by"] == "main"])
 
 
-def _check(name: str, who: dict[str, Any], starter: dict[str, Any], main: dict[str, Any]) -> Iterator[str]:
+def _os_parent(who: dict[str, Any]) -> str:
+    """The operating system's parent, when it is not the one who started the process."""
+    return "" if who["ppid"] == who["parent"] else f" (OS parent {who['ppid']}: the fork server)"
+
+
+def _check(
+    name: str, who: dict[str, Any], starter: dict[str, Any], main: dict[str, Any]
+) -> Iterator[str]:
     """One worker's identity against the one who started it."""
     if who["kind"] == "process":
         if who["pid"] == starter["pid"]:
             yield f"process {name} has its starter's pid {who['pid']}"
-        if who["ppid"] != starter["pid"]:
-            yield f"process {name}'s parent is {who['ppid']}, not its starter {starter['pid']}"
+        if who["parent"] != starter["pid"]:
+            yield f"process {name}'s parent is {who['parent']}, not its starter {starter['pid']}"
     elif who["kind"] == "thread":
         if who["pid"] != starter["pid"]:
             yield f"thread {name} is in process {who['pid']}, not its starter's {starter['pid']}"
