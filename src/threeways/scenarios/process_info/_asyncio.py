@@ -5,7 +5,8 @@ Tasks are not threads: the event loop runs them all in the one thread that calle
 tells it apart (``asyncio.current_task().get_name()``; the operating system cannot see
 tasks). A task starts its helpers in a ``TaskGroup`` of its own, and waits for them by
 leaving it. An asyncio task keeps no record of who created it, so each is told. Names
-are given at ``create_task(..., name=...)``, so they differ by construction: no Barrier.
+are given at ``create_task(..., name=...)``, so they differ by construction: nothing
+needs to wait for the others.
 """
 
 from __future__ import annotations

@@ -4,9 +4,10 @@ Like asyncio, trio runs all its tasks in the one thread that called ``trio.run``
 reports the main pid and the main thread, and only its task name tells it apart
 (``trio.lowlevel.current_task().name``, set by ``start_soon(..., name=...)``). Unlike
 asyncio, trio knows who started a task: every task belongs to a nursery, and the nursery
-to its parent task (``current_task().parent_nursery.parent_task``); the helper reads its
-starter from there. A worker starts its helpers in a nursery of its own and waits for them
-by leaving it. Names differ by construction: no Barrier.
+to its parent task (``current_task().parent_nursery.parent_task``). The helper reads its
+starter from there, where the other models must be told. A worker starts its helpers in
+a nursery of its own and waits for them by leaving it. Names differ by construction, so
+nothing needs to wait for the others.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ def _parent_task_name() -> str:
     return nursery.parent_task.name
 
 
-async def _helper(trace: Trace, name: str, starter: str, p: Params) -> None:
+async def _helper(trace: Trace, name: str, p: Params) -> None:
     # own step: ask trio who started me
-    assert _parent_task_name() == starter, "trio's nursery tree says otherwise"
+    starter = _parent_task_name()  # the other models are told; trio knows
     # step: report who I am
     trace.record(name, "reports", identity("task", starter, _task_name()))
 
@@ -41,7 +42,7 @@ async def _worker(trace: Trace, name: str, p: Params) -> None:
     async with trio.open_nursery() as nursery:
         # step: start helpers inside me
         for helper in helper_names(name, p.helpers):
-            nursery.start_soon(_helper, trace, helper, name, p, name=helper)
+            nursery.start_soon(_helper, trace, helper, p, name=helper)
         # step: wait for my helpers
     # leaving the nursery waits for every helper
 
