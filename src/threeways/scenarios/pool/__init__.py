@@ -42,13 +42,15 @@ Task); a callback attached to it receives the result when the job is done, and a
 callback the exception when it fails. Where the callback runs is the surprise:
 - multiprocessing.Pool: in the parent, on the pool's result-handler thread (not the main
   thread), before AsyncResult.get() returns. Keep it short: while it runs no other result
-  is handled, and if it raises, that thread dies and the pool hangs for ever (gh-83371).
+  is handled; and if it raises, that thread dies, and get() and join() wait for ever
+  (gh-83371).
 - ThreadPoolExecutor: in the worker thread that finished the job, after the waiters were
   woken; or at once, in the caller's thread, if the job was already done when
   add_done_callback was called. An exception in it is logged and dropped. There is no
   separate error callback: the callback asks future.exception().
-- asyncio: Task.add_done_callback runs in the event loop's thread, soon after the task
-  ends. asyncio has no pool: tasks are cheap, and a Semaphore(3) lets three run at once.
+- asyncio: Task.add_done_callback runs in the event loop's thread (the main one), soon
+  after the task ends: it is scheduled with call_soon, even when the task is already done.
+  asyncio has no pool: tasks are cheap, and a Semaphore(3) lets three run at once.
 - trio has no futures and no callbacks: the "callback" is simply the code that follows
   the job in the same task. A CapacityLimiter(3) lets three run at once, and
   outcome.acapture (from trio's own dependency) keeps a job's error as a value.
