@@ -3,9 +3,9 @@
 ``submit`` returns a ``Future``; ``add_done_callback`` attaches one callback that gets the
 future and asks it for its exception: there is no separate error callback. The callback
 runs in the pool thread that finished the job, which takes no new job until it returns;
-or at once in the caller's thread if the job was already done. Neither here nor in
-``multiprocessing.Pool`` (the parent's result-handler thread) is it the main thread, as
-a reader of the seed article might think. An exception it raises is logged and dropped.
+or at once in the caller's thread if the job was already done. So it is seldom the main
+thread, and in ``multiprocessing.Pool`` it never is (the parent's result-handler thread
+runs it there). An exception the callback raises is logged and dropped.
 ``wait(futures, timeout)`` bounds the wait; leaving the ``with`` block shuts the pool
 down and joins its threads.
 """
