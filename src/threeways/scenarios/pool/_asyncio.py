@@ -1,0 +1,89 @@
+"""pool with asyncio: a task per job, a Semaphore(3) as the pool, a done-callback per task.
+
+asyncio has no pool of workers: tasks are cheap, so every job gets its own task at once,
+and a ``Semaphore(size)`` lets only ``size`` of them run the job at a time.
+``Task.add_done_callback`` runs the callback in the event loop's thread (the main one),
+soon after the task ends; like a Future's, it asks the task for its exception. The jobs
+run under ``gather(..., return_exceptions=True)``, which hands back each job's error as a
+value: a ``TaskGroup`` would cancel every other job at the first error. ``asyncio.timeout``
+bounds the wait; if it fires, ``gather`` cancels the jobs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from functools import partial
+
+from threeways._trace import Trace
+
+from . import JOB_TICKS, Params, describe, job_name
+
+
+async def _job(trace: Trace, i: int, p: Params) -> int:
+    # step: run the job
+    task = asyncio.current_task()
+    where = f"{task.get_name() if task else '?'} in {threading.current_thread().name}"
+    trace.record(job_name(i), "starts", {"job": i, "on": where})
+    await asyncio.sleep(JOB_TICKS * p.tick)
+    # step: fail or return
+    if i == p.fail:
+        error = ValueError(f"job {i} failed")
+        trace.record(job_name(i), "raises", {"job": i, "error": describe(error)})
+        raise error
+    trace.record(job_name(i), "returns", {"job": i, "result": i + 100})
+    return i + 100
+
+
+async def _pooled(slots: asyncio.Semaphore, trace: Trace, i: int, p: Params) -> int:
+    # own step: take one of the pool's slots
+    async with slots:
+        return await _job(trace, i, p)
+
+
+def _on_result(trace: Trace, i: int, result: int) -> None:
+    # step: call back with the result
+    thread = threading.current_thread().name  # the event loop's thread
+    trace.record("callback", "gets result", {"job": i, "result": result, "thread": thread})
+
+
+def _on_error(trace: Trace, i: int, error: BaseException) -> None:
+    # step: call back with the error
+    thread = threading.current_thread().name
+    trace.record(
+        "error callback", "gets error", {"job": i, "error": describe(error), "thread": thread}
+    )
+
+
+def _on_done(trace: Trace, i: int, task: asyncio.Task[int]) -> None:
+    # own step: one callback for both outcomes
+    if task.cancelled():  # the run timed out: no result and no error to report
+        return
+    error = task.exception()
+    if error is not None:
+        _on_error(trace, i, error)
+    else:
+        _on_result(trace, i, task.result())
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: open the pool
+    slots = asyncio.Semaphore(p.size)
+    trace.record("main", "opens pool", p.size)
+    async with asyncio.timeout(p.timeout):
+        # step: submit the jobs
+        tasks = [asyncio.create_task(_pooled(slots, trace, i, p)) for i in range(p.jobs)]
+        for i, task in enumerate(tasks):
+            task.add_done_callback(partial(_on_done, trace, i))
+        # step: wait for every result
+        outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    # step: check each result
+    for i, outcome in enumerate(outcomes):
+        if isinstance(outcome, BaseException):
+            trace.record("main", "sees error", {"job": i, "error": describe(outcome)})
+    # step: close the pool
+    trace.record("main", "closes pool")  # nothing to close: the tasks are done
+
+
+def main(trace: Trace, p: Params) -> None:
+    asyncio.run(_main(trace, p))

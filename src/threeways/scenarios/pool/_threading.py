@@ -1,0 +1,82 @@
+"""pool with threads: a ThreadPoolExecutor of three threads and a done-callback per job.
+
+``submit`` returns a ``Future``; ``add_done_callback`` attaches one callback that gets the
+future and asks it for its exception: there is no separate error callback. The callback
+runs in the pool thread that finished the job, which takes no new job until it returns;
+or at once in the caller's thread if the job was already done. So it is seldom the main
+thread, and in ``multiprocessing.Pool`` it never is (the parent's result-handler thread
+runs it there). An exception the callback raises is logged and dropped.
+``wait(futures, timeout)`` bounds the wait; leaving the ``with`` block shuts the pool
+down and joins its threads.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from functools import partial
+
+from threeways._trace import Trace
+
+from . import JOB_TICKS, Params, describe, job_name
+
+
+def _job(trace: Trace, i: int, p: Params) -> int:
+    # step: run the job
+    where = threading.current_thread().name  # e.g. pool_1
+    trace.record(job_name(i), "starts", {"job": i, "on": where})
+    time.sleep(JOB_TICKS * p.tick)
+    # step: fail or return
+    if i == p.fail:
+        error = ValueError(f"job {i} failed")
+        trace.record(job_name(i), "raises", {"job": i, "error": describe(error)})
+        raise error
+    trace.record(job_name(i), "returns", {"job": i, "result": i + 100})
+    return i + 100
+
+
+def _on_result(trace: Trace, i: int, result: int) -> None:
+    # step: call back with the result
+    thread = threading.current_thread().name  # the pool thread that ran the job
+    trace.record("callback", "gets result", {"job": i, "result": result, "thread": thread})
+
+
+def _on_error(trace: Trace, i: int, error: BaseException) -> None:
+    # step: call back with the error
+    thread = threading.current_thread().name
+    trace.record(
+        "error callback", "gets error", {"job": i, "error": describe(error), "thread": thread}
+    )
+
+
+def _on_done(trace: Trace, i: int, future: Future[int]) -> None:
+    # own step: one callback for both outcomes
+    error = future.exception()
+    if error is not None:
+        _on_error(trace, i, error)
+    else:
+        _on_result(trace, i, future.result())
+
+
+def main(trace: Trace, p: Params) -> None:
+    with ThreadPoolExecutor(max_workers=p.size, thread_name_prefix="pool") as pool:
+        # step: open the pool
+        trace.record("main", "opens pool", p.size)
+        # step: submit the jobs
+        futures = [pool.submit(_job, trace, i, p) for i in range(p.jobs)]
+        for i, future in enumerate(futures):
+            future.add_done_callback(partial(_on_done, trace, i))
+        # step: wait for every result
+        _, not_done = wait(futures, timeout=p.timeout)
+        if not_done:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise TimeoutError(f"{len(not_done)} jobs still running after {p.timeout:g}s")
+        # step: check each result
+        for i, future in enumerate(futures):
+            error = future.exception()  # result() would raise it
+            if error is not None:
+                trace.record("main", "sees error", {"job": i, "error": describe(error)})
+        # step: close the pool
+    # leaving the with block joins the pool's threads
+    trace.record("main", "closes pool")

@@ -1,0 +1,180 @@
+"""process_info: workers report who they are and who started them, as their model sees it."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from threeways._protocol import Params as _BaseParams
+from threeways._protocol import Scenario, param
+from threeways._support import names
+from threeways._trace import Event
+
+_WORKERS = ("Ada", "Grace", "Guido", "Linus", "Barbara", "Ken", "Dennis", "Margaret")
+
+
+def worker_names(n: int) -> list[str]:
+    return names(_WORKERS, n, "worker")
+
+
+def helper_names(worker: str, n: int) -> list[str]:
+    """The names of the helpers a worker starts inside itself: ``Ada.1``, ``Ada.2``..."""
+    return [f"{worker}.{k}" for k in range(1, n + 1)]
+
+
+def identity(kind: str, started_by: str, task: str | None = None) -> dict[str, Any]:
+    """Who the caller is, as the operating system and Python see it.
+
+    ``kind`` is what the worker is in its model (``"process"``, ``"thread"``, ``"task"``,
+    or ``"main"``); ``task`` is the name of the current task for asyncio and trio, which the
+    operating system cannot see. ``tid`` is the thread's native id (the kernel's), unique
+    among the threads alive on the machine. ``parent`` is the pid of the process that
+    started this one, as multiprocessing knows it (None in the main program); ``ppid`` is
+    the parent as the operating system knows it, which under forkserver is the fork server.
+    """
+    parent = multiprocessing.parent_process()
+    return {
+        "kind": kind,
+        "started_by": started_by,
+        "pid": os.getpid(),
+        "parent": None if parent is None else parent.pid,
+        "ppid": os.getppid(),
+        "thread": threading.current_thread().name,
+        "tid": threading.get_native_id(),
+        "task": task,
+    }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Params(_BaseParams):
+    workers: int = param(3, "how many workers the main program starts", min=1, max=64)
+    helpers: int = param(
+        1, "how many helpers (threads, or tasks) each worker starts inside itself", min=0, max=8
+    )
+
+
+class ProcessInfo(Scenario[Params]):
+    name = "process_info"
+    order = 90
+    summary = "Workers report their process, thread and task ids; each starts a helper inside it."
+    lesson = """\
+Where does a worker live? A process has its own process id (pid) and knows its parent:
+the workers of the multiprocessing model have distinct pids, and their parent is the main
+program (multiprocessing.parent_process()). The operating system may say otherwise: under
+the forkserver start method, os.getppid() names the fork server, which forked them. Each
+worker process starts a thread inside itself: that thread reports the same pid as its
+process, and a thread id of its own. Threads never get a process of their own: the
+workers of the threading model and their helper threads all report the main pid, each
+with its own thread id. asyncio and trio tasks do not even get a thread: every task
+reports the main program's pid and its one thread, and is told apart only by its task
+name, which the operating system cannot see.
+
+Who started whom? A child process can ask (multiprocessing.parent_process());
+a thread or an asyncio task cannot: neither records its creator, so each worker here is
+told. trio can answer: every task belongs to a nursery owned by its parent task
+(trio.lowlevel.current_task().parent_nursery.parent_task).
+
+Ids are unique only among the living: the system reuses a pid once its process has been
+reaped, and Python may reuse a thread id (threading.get_ident()) as soon as a thread
+ends. So the thread and process workers stay alive until all of them have reported
+(threads wait at a Barrier; processes count their reports on a Semaphore and wait for an
+Event): alive together, they must all differ. Tasks are named here when they are created,
+so their names differ by construction and nothing needs to wait.
+"""
+    uses = {
+        "threading": "Thread(name=...); a Barrier keeps them alive together; threads inside",
+        "multiprocessing": "Process, parent_process(); Semaphore + Event; a thread inside each",
+        "asyncio": "TaskGroup.create_task(name=...); a TaskGroup inside each task",
+        "trio": "nursery.start_soon(name=...); a nursery inside each task",
+    }
+    parameters = Params
+
+    def expected(self, p: Params) -> dict[str, object]:
+        workers = worker_names(p.workers)
+        return {
+            "count": p.workers,
+            "workers": sorted(workers),
+            "helpers": sorted(h for w in workers for h in helper_names(w, p.helpers)),
+        }
+
+    def observe(self, events: Sequence[Event], p: Params) -> dict[str, object]:
+        reports = [e for e in events if e.action == "reports" and e.actor != "main"]
+        workers = [e.actor for e in reports if e.detail["started_by"] == "main"]
+        helpers = [e.actor for e in reports if e.detail["started_by"] != "main"]
+        return {"count": len(workers), "workers": sorted(workers), "helpers": sorted(helpers)}
+
+    def narrate(self, event: Event) -> str:
+        if event.action != "reports":
+            return super().narrate(event)
+        who = event.detail
+        task = who["task"]
+        where = {
+            "main": f"pid {who['pid']}, parent {who['ppid']}, thread {who['thread']}",
+            "process": f"pid {who['pid']}, parent {who['parent']}" + _os_parent(who),
+            "thread": f"thread {who['tid']} in pid {who['pid']}",
+            "task": f"task {task} in thread {who['tid']}",
+        }.get(who["kind"], str(who))
+        if who["kind"] == "main" and who["task"]:
+            where += f", task {task.rsplit('.', 1)[-1]}"  # trio: main's qualified name
+        return f"{event.actor}: {where}"
+
+    def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
+        reports = {e.actor: e.detail for e in events if e.action == "reports"}
+        main = reports.get("main")
+        if main is None:
+            yield "main never reported"
+            return
+        for name, who in reports.items():
+            if name == "main":
+                continue
+            starter = reports.get(who["started_by"])
+            if starter is None:
+                yield f"{name} was started by {who['started_by']!r}, who never reported"
+                continue
+            yield from _check(name, who, starter, main)
+        yield from _distinct([(n, w) for n, w in reports.items() if w["started_by"] == "main"])
+
+
+def _os_parent(who: dict[str, Any]) -> str:
+    """The operating system's parent, when it is not the one who started the process."""
+    return "" if who["ppid"] == who["parent"] else f" (OS parent {who['ppid']}: the fork server)"
+
+
+def _check(
+    name: str, who: dict[str, Any], starter: dict[str, Any], main: dict[str, Any]
+) -> Iterator[str]:
+    """One worker's identity against the one who started it."""
+    if who["kind"] == "process":
+        if who["pid"] == starter["pid"]:
+            yield f"process {name} has its starter's pid {who['pid']}"
+        if who["parent"] != starter["pid"]:
+            yield f"process {name}'s parent is {who['parent']}, not its starter {starter['pid']}"
+    elif who["kind"] == "thread":
+        if who["pid"] != starter["pid"]:
+            yield f"thread {name} is in process {who['pid']}, not its starter's {starter['pid']}"
+        if who["tid"] == starter["tid"]:
+            yield f"thread {name} runs in its starter's thread {who['tid']}"
+    elif who["kind"] == "task":
+        if (who["pid"], who["tid"]) != (main["pid"], main["tid"]):
+            yield f"task {name} runs outside the main thread, in {who['pid']}/{who['tid']}"
+        if who["task"] == starter["task"]:
+            yield f"task {name} is its starter's task {who['task']!r}"
+    else:
+        yield f"{name} is an unknown kind of worker: {who['kind']!r}"
+
+
+def _distinct(workers: list[tuple[str, dict[str, Any]]]) -> Iterator[str]:
+    """Workers alive together differ: processes by pid, threads by thread, tasks by name."""
+    key = {"process": "pid", "thread": "tid", "task": "task"}
+    seen = Counter((w["kind"], w[key[w["kind"]]]) for _, w in workers if w["kind"] in key)
+    for (kind, value), n in sorted(seen.items(), key=str):
+        if n > 1:
+            yield f"{n} {kind} workers share the {key[kind]} {value}"
+
+
+SCENARIO = ProcessInfo()

@@ -1,0 +1,55 @@
+"""process_info with asyncio: every worker and helper is a task in the main thread.
+
+Tasks are not threads: the event loop runs them all in the one thread that called
+``asyncio.run``, so each reports the main pid and the main thread, and only its task name
+tells it apart (``asyncio.current_task().get_name()``; the operating system cannot see
+tasks). A task starts its helpers in a ``TaskGroup`` of its own, and waits for them by
+leaving it. An asyncio task keeps no record of who created it, so each is told. Names
+are given at ``create_task(..., name=...)``, so they differ by construction: nothing
+needs to wait for the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from threeways._trace import Trace
+
+from . import Params, helper_names, identity, worker_names
+
+
+def _task_name() -> str:
+    task = asyncio.current_task()
+    assert task is not None, "called outside a task"
+    return task.get_name()
+
+
+async def _helper(trace: Trace, name: str, starter: str, p: Params) -> None:
+    # step: report who I am
+    trace.record(name, "reports", identity("task", starter, _task_name()))
+
+
+async def _worker(trace: Trace, name: str, p: Params) -> None:
+    # step: report who I am
+    trace.record(name, "reports", identity("task", "main", _task_name()))
+    async with asyncio.TaskGroup() as tg:
+        # step: start helpers inside me
+        for helper in helper_names(name, p.helpers):
+            tg.create_task(_helper(trace, helper, name, p), name=helper)
+        # step: wait for my helpers
+    # leaving the TaskGroup waits for every helper
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: report who I am
+    trace.record("main", "reports", identity("main", "", _task_name()))
+    async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
+        # step: start the workers
+        for name in worker_names(p.workers):
+            tg.create_task(_worker(trace, name, p), name=name)
+        # step: wait for the workers
+    # leaving the TaskGroup waits for every worker
+
+
+def main(trace: Trace, p: Params) -> None:
+    asyncio.run(_main(trace, p))

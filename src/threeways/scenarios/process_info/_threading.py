@@ -1,0 +1,56 @@
+"""process_info with threads: every worker and helper is a thread of the main process.
+
+A thread is not a process: each reports the main program's pid and parent, and only its
+thread id (and the name given to ``Thread(name=...)``) tells it apart. A thread may start
+threads of its own, but Python keeps no record of who started whom, so each is told. The
+workers wait at a ``threading.Barrier`` until all have reported, because a thread id may
+be reused as soon as a thread ends: alive together, their ids must differ.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from threeways._support import join_all
+from threeways._trace import Trace
+
+from . import Params, helper_names, identity, worker_names
+
+
+def _helper(trace: Trace, name: str, starter: str, p: Params) -> None:
+    # step: report who I am
+    trace.record(name, "reports", identity("thread", starter))
+
+
+def _worker(trace: Trace, name: str, everyone: threading.Barrier, p: Params) -> None:
+    # step: report who I am
+    trace.record(name, "reports", identity("thread", "main"))
+    # step: start helpers inside me
+    helpers = [
+        threading.Thread(target=_helper, args=(trace, helper, name, p), name=helper)
+        for helper in helper_names(name, p.helpers)
+    ]
+    for helper in helpers:
+        helper.start()
+    # step: wait for my helpers
+    join_all(helpers, p.timeout)
+    # own step: stay alive until every worker has reported
+    everyone.wait(p.timeout)  # raises BrokenBarrierError on timeout
+
+
+def main(trace: Trace, p: Params) -> None:
+    # step: report who I am
+    trace.record("main", "reports", identity("main", ""))
+    # own step: a barrier for the workers and main
+    everyone = threading.Barrier(p.workers + 1)
+    # step: start the workers
+    workers = [
+        threading.Thread(target=_worker, args=(trace, name, everyone, p), name=name)
+        for name in worker_names(p.workers)
+    ]
+    for worker in workers:
+        worker.start()
+    # own step: stay alive until every worker has reported
+    everyone.wait(p.timeout)
+    # step: wait for the workers
+    join_all(workers, p.timeout)

@@ -1,0 +1,157 @@
+"""process_info: its invariants catch workers in the wrong place; each model's workers live
+where the model puts them; under forkserver the OS parent is the fork server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import threeways
+from threeways import Event
+
+from ..conftest import FAST
+
+SC = threeways.get_scenario("process_info")
+
+KINDS = {  # model -> (what its workers are, what their helpers are)
+    "threading": ("thread", "thread"),
+    "multiprocessing": ("process", "thread"),
+    "asyncio": ("task", "task"),
+    "trio": ("task", "task"),
+}
+
+
+def _who(kind: str, started_by: str, pid: int, tid: int, **more: Any) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "started_by": started_by,
+        "pid": pid,
+        "parent": more.get("parent"),
+        "ppid": more.get("ppid", 1),
+        "thread": "MainThread",
+        "tid": tid,
+        "task": more.get("task"),
+    }
+
+
+def _violations(*reports: tuple[str, dict[str, Any]]) -> list[str]:
+    events = [Event(i / 10, name, "reports", who) for i, (name, who) in enumerate(reports)]
+    return list(SC.invariants(events, SC.params()))
+
+
+MAIN = ("main", _who("main", "", 100, 100))
+
+
+def test_invariants_accept_a_good_process_run() -> None:
+    # processes with their own pids, parent main, and a thread inside each: no violation
+    assert (
+        _violations(
+            MAIN,
+            ("Ada", _who("process", "main", 201, 201, parent=100)),
+            ("Grace", _who("process", "main", 202, 202, parent=100)),
+            ("Ada.1", _who("thread", "Ada", 201, 301, parent=100)),
+        )
+        == []
+    )
+
+
+def test_invariant_catches_processes_sharing_a_pid() -> None:
+    # two worker processes alive together cannot have one pid
+    assert _violations(
+        MAIN,
+        ("Ada", _who("process", "main", 201, 201, parent=100)),
+        ("Grace", _who("process", "main", 201, 202, parent=100)),
+    ) == ["2 process workers share the pid 201"]
+
+
+def test_invariant_catches_a_process_with_the_wrong_parent() -> None:
+    # a worker process whose parent is not the main program, or that is the main program
+    assert _violations(
+        MAIN,
+        ("Ada", _who("process", "main", 201, 201, parent=99)),
+        ("Grace", _who("process", "main", 100, 100, parent=100)),
+    ) == [
+        "process Ada's parent is 99, not its starter 100",
+        "process Grace has its starter's pid 100",
+    ]
+
+
+def test_invariant_catches_a_thread_outside_its_process() -> None:
+    # a thread lives in the process of the one who started it, in a thread of its own
+    assert _violations(
+        MAIN,
+        ("Ada", _who("thread", "main", 101, 102)),
+        ("Ada.1", _who("thread", "Ada", 100, 102)),
+    ) == [
+        "thread Ada is in process 101, not its starter's 100",
+        "thread Ada.1 is in process 100, not its starter's 101",
+        "thread Ada.1 runs in its starter's thread 102",
+    ]
+
+
+def test_invariant_catches_a_task_outside_the_main_thread() -> None:
+    # tasks share the main program's one thread, and each is a task of its own
+    assert _violations(
+        ("main", _who("main", "", 100, 100, task="Task-1")),
+        ("Ada", _who("task", "main", 100, 105, task="Ada")),
+        ("Ada.1", _who("task", "Ada", 100, 100, task="Ada")),
+    ) == [
+        "task Ada runs outside the main thread, in 100/105",
+        "task Ada.1 is its starter's task 'Ada'",
+    ]
+
+
+def test_invariant_catches_unknown_starters_and_a_silent_main() -> None:
+    # every worker was started by someone who reported; the main program must report
+    assert _violations(MAIN, ("Ada.1", _who("thread", "Ada", 100, 101))) == [
+        "Ada.1 was started by 'Ada', who never reported"
+    ]
+    assert _violations(("Ada", _who("thread", "main", 100, 101))) == ["main never reported"]
+
+
+def test_workers_live_where_their_model_puts_them(model: str) -> None:
+    # threads and tasks share the main pid, processes have their own; helpers live inside
+    result = threeways.run("process_info", model, workers=4, helpers=2, **FAST)
+    assert result.ok, result.violations
+    reports = {e.actor: e.detail for e in result.events if e.action == "reports"}
+    main = reports.pop("main")
+    worker_kind, helper_kind = KINDS[model]
+    for name, who in reports.items():
+        kind = worker_kind if who["started_by"] == "main" else helper_kind
+        assert who["kind"] == kind, name
+        if model != "multiprocessing":
+            assert who["pid"] == main["pid"], name
+        if kind == "task":
+            assert who["tid"] == main["tid"] and who["task"] == name, name
+
+
+def test_the_os_parent_under_each_start_method(start_method: str) -> None:
+    # multiprocessing's parent is always main; the OS parent is the fork server under forkserver
+    result = threeways.run("process_info", "multiprocessing", start_method=start_method, **FAST)
+    assert result.ok, result.violations
+    reports = {e.actor: e.detail for e in result.events if e.action == "reports"}
+    main = reports.pop("main")
+    workers = [who for who in reports.values() if who["kind"] == "process"]
+    assert {who["parent"] for who in workers} == {main["pid"]}
+    os_parents = {who["ppid"] for who in workers}
+    if start_method == "forkserver":
+        assert main["pid"] not in os_parents and len(os_parents) == 1
+    else:
+        assert os_parents == {main["pid"]}
+
+
+@pytest.mark.parametrize("helpers", [0, 3])
+def test_helpers_parameter(helpers: int) -> None:
+    # no helpers, or several per worker: the observable follows the parameter
+    result = threeways.run("process_info", "threading", workers=2, helpers=helpers, **FAST)
+    assert result.ok, result.violations
+    assert len(result.observable["helpers"]) == 2 * helpers
+
+
+def test_narrative_shows_where_each_worker_lives() -> None:
+    # one line per report, naming the pid for processes and the task for tasks
+    process = Event(0, "Ada", "reports", _who("process", "main", 201, 201, parent=100, ppid=7))
+    task = Event(0, "Ada", "reports", _who("task", "main", 100, 100, task="Ada"))
+    assert SC.narrate(process) == "Ada: pid 201, parent 100 (OS parent 7: the fork server)"
+    assert SC.narrate(task) == "Ada: task Ada in thread 100"
