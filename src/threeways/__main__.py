@@ -2,4 +2,5 @@
 
 from threeways.cli import entry
 
-entry()
+if __name__ == "__main__":  # process workers (spawn, anyio) re-import the main module
+    entry()

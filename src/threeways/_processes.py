@@ -48,10 +48,12 @@ class _QuietStart:
 
 def _define(method: str) -> type[BaseContext]:
     base: Any = type(multiprocessing.get_context(method))
-    name = f"Quiet{base.Process.__name__}"
+    # The standard class's name, which a process's default name is made of ("SpawnProcess-1",
+    # "ForkPoolWorker-2"); this module makes it importable by that name in a spawned child.
+    name = base.Process.__name__
     process = type(name, (_QuietStart, base.Process), {"__module__": __name__})
     process.__qualname__ = name
-    globals()[name] = process  # importable by name in a spawned child
+    globals()[name] = process
     return type(f"Quiet{base.__name__}", (base,), {"Process": process, "__module__": __name__})
 
 

@@ -38,6 +38,8 @@ async def _worker(trace: Trace, name: str, p: Params) -> None:
             tg.create_task(_helper(trace, helper, name, p), name=helper)
         # step: wait for my helpers
     # leaving the TaskGroup waits for every helper
+    # step: end
+    trace.record(name, "ends")
 
 
 async def _main(trace: Trace, p: Params) -> None:

@@ -6,11 +6,9 @@ fork and spawn, but under forkserver it names the fork server, which forked the 
 The helper thread a worker starts lives inside that process and reports the same pid.
 
 A pid may be reused once its process has ended and been reaped, so the workers stay
-alive until all have reported: each releases a ``Semaphore`` when it has, and waits for
-an ``Event`` that main sets once it has counted them all. (A ``multiprocessing.Barrier``
-would do too, but it keeps its counters in multiprocessing's shared-memory heap, which
-stays mapped for the rest of the program.) Targets are top-level functions and arguments
-are picklable, so that spawn and forkserver can start them.
+alive until all have reported: they wait at a ``multiprocessing.Barrier``, as the
+threads do at a ``threading.Barrier``. Targets are top-level functions and arguments are
+picklable, so that spawn and forkserver can start them.
 """
 
 from __future__ import annotations
@@ -24,7 +22,7 @@ from threeways._trace import ChildTrace, Trace
 from . import Params, helper_names, identity, worker_names
 
 if TYPE_CHECKING:
-    from multiprocessing.synchronize import Event, Semaphore
+    from multiprocessing.synchronize import Barrier
 
 
 def _helper(trace: ChildTrace, name: str, starter: str, p: Params) -> None:
@@ -32,7 +30,7 @@ def _helper(trace: ChildTrace, name: str, starter: str, p: Params) -> None:
     trace.record(name, "reports", identity("thread", starter))
 
 
-def _worker(trace: ChildTrace, name: str, reported: Semaphore, go: Event, p: Params) -> None:
+def _worker(trace: ChildTrace, name: str, everyone: Barrier, p: Params) -> None:
     # step: report who I am
     trace.record(name, "reports", identity("process", "main"))
     # step: start helpers inside me
@@ -45,16 +43,10 @@ def _worker(trace: ChildTrace, name: str, reported: Semaphore, go: Event, p: Par
     # step: wait for my helpers
     join_all(helpers, p.timeout)
     # own step: stay alive until every worker has reported
-    reported.release()
-    if not go.wait(p.timeout):
-        raise TimeoutError(f"{name} waited {p.timeout:g}s for the others")
-
-
-def _everyone_reported(reported: Semaphore, go: Event, p: Params) -> None:
-    for _ in range(p.workers):
-        if not reported.acquire(timeout=p.timeout):
-            raise TimeoutError(f"a worker did not report within {p.timeout:g}s")
-    go.set()
+    trace.record(name, "waits for the others")
+    everyone.wait(p.timeout)  # raises BrokenBarrierError on timeout
+    # step: end
+    trace.record(name, "ends")
 
 
 def main(trace: Trace, p: Params) -> None:
@@ -62,16 +54,16 @@ def main(trace: Trace, p: Params) -> None:
     # step: report who I am
     trace.record("main", "reports", identity("main", ""))
     # own step: a barrier for the workers and main
-    reported, go = ctx.Semaphore(0), ctx.Event()
+    everyone = ctx.Barrier(p.workers + 1)
     with trace.child_sink() as sink:
         # step: start the workers
         workers = [
-            ctx.Process(target=_worker, args=(sink, name, reported, go, p), name=name)
+            ctx.Process(target=_worker, args=(sink, name, everyone, p), name=name)
             for name in worker_names(p.workers)
         ]
         for worker in workers:
             worker.start()
         # own step: stay alive until every worker has reported
-        _everyone_reported(reported, go, p)
+        everyone.wait(p.timeout)
         # step: wait for the workers
         join_all(workers, p.timeout)

@@ -35,7 +35,10 @@ def _worker(trace: Trace, name: str, everyone: threading.Barrier, p: Params) -> 
     # step: wait for my helpers
     join_all(helpers, p.timeout)
     # own step: stay alive until every worker has reported
+    trace.record(name, "waits for the others")
     everyone.wait(p.timeout)  # raises BrokenBarrierError on timeout
+    # step: end
+    trace.record(name, "ends")
 
 
 def main(trace: Trace, p: Params) -> None:

@@ -45,6 +45,8 @@ async def _worker(trace: Trace, name: str, p: Params) -> None:
             nursery.start_soon(_helper, trace, helper, p, name=helper)
         # step: wait for my helpers
     # leaving the nursery waits for every helper
+    # step: end
+    trace.record(name, "ends")
 
 
 async def _main(trace: Trace, p: Params) -> None:
