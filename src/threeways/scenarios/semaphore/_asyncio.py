@@ -51,6 +51,7 @@ async def _worker(
     trace: Trace, name: str, slots: asyncio.BoundedSemaphore, room: _Room, p: Params
 ) -> None:
     # step: wait for a free slot
+    trace.record(name, "waits for a slot")
     async with slots:
         # step: go in
         await _go_in(trace, name, room)

@@ -58,6 +58,7 @@ def _come_out(trace: ChildTrace, name: str, room: _Room) -> None:
 
 def _worker(trace: ChildTrace, name: str, slots: BoundedSemaphore, room: _Room, p: Params) -> None:
     # step: wait for a free slot
+    trace.record(name, "waits for a slot")
     if not slots.acquire(timeout=p.timeout):
         raise TimeoutError(f"{name} waited {p.timeout:g}s for a slot")
     try:

@@ -56,6 +56,7 @@ def _worker(
     trace: Trace, name: str, slots: threading.BoundedSemaphore, room: _Room, p: Params
 ) -> None:
     # step: wait for a free slot
+    trace.record(name, "waits for a slot")
     if not slots.acquire(timeout=p.timeout):
         raise TimeoutError(f"{name} waited {p.timeout:g}s for a slot")
     try:

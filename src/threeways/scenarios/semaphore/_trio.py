@@ -53,6 +53,7 @@ async def _worker(
     trace: Trace, name: str, slots: trio.CapacityLimiter, room: _Room, p: Params
 ) -> None:
     # step: wait for a free slot
+    trace.record(name, "waits for a slot")
     async with slots:  # this task borrows a token; only this task can give it back
         # step: go in
         await _go_in(trace, name, room)
