@@ -248,3 +248,25 @@ def _interrupt(model: str, start_method: str | None = None) -> None:
     assert took < 10, f"took {took:.1f}s to stop"
     _, alive = psutil.wait_procs(_descendants_marked(mark), timeout=5)
     assert alive == [], f"left behind: {alive}"
+
+
+def test_a_crashing_model_is_reported_and_the_others_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a model that raises is one failed JSON record (same keys, ok false); the rest still run
+    sc = scenarios()["producer_consumer"]
+    real = type(sc).implementation
+
+    def broken(self: object, model: str) -> object:
+        if model == "asyncio":
+            raise RuntimeError("boom")
+        return real(sc, model)
+
+    monkeypatch.setattr(type(sc), "implementation", broken)
+    assert main(["producer_consumer", "--json", *FAST]) == 1
+    runs = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["model"] for r in runs] == list(MODELS)
+    for r in runs:
+        assert RUN_KEYS <= r.keys()
+        assert r["ok"] is (r["model"] != "asyncio")
+    assert "RuntimeError: boom" in runs[2]["violations"][0]

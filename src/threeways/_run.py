@@ -13,7 +13,7 @@ from ._protocol import Result
 from ._registry import UnknownName, check_model, get_scenario
 from ._trace import RunCancelled, Trace
 
-__all__ = ["GRACE_S", "run", "start_methods"]
+__all__ = ["GRACE_S", "check_start_method", "run", "start_methods"]
 
 GRACE_S = 1.0
 """How long an interrupted run gives its threads and processes to stop."""
@@ -23,6 +23,13 @@ def start_methods() -> list[str]:
     """The ``multiprocessing`` start methods this platform offers, its default first."""
     default = multiprocessing.get_start_method(allow_none=True) or _platform_default()
     return [default, *(m for m in multiprocessing.get_all_start_methods() if m != default)]
+
+
+def check_start_method(name: str) -> str:
+    """``name`` if this platform has that start method; raises :class:`UnknownName` otherwise."""
+    if name not in multiprocessing.get_all_start_methods():
+        raise UnknownName("start method", name, multiprocessing.get_all_start_methods())
+    return name
 
 
 def _platform_default() -> str:
@@ -48,9 +55,7 @@ def run(scenario: str, model: str, *, start_method: str | None = None, **params:
     main = sc.implementation(model)
     method = None
     if model == "multiprocessing":
-        method = start_method or start_methods()[0]
-        if method not in multiprocessing.get_all_start_methods():
-            raise UnknownName("start method", method, multiprocessing.get_all_start_methods())
+        method = check_start_method(start_method or start_methods()[0])
     trace = Trace(start_method=method)
     before = set(threading.enumerate())
     start = perf_counter()

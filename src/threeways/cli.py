@@ -22,7 +22,7 @@ from typing import Any, NoReturn
 from . import _render
 from ._protocol import MODELS, Param, Result, Scenario
 from ._registry import UnknownName, check_model, get_scenario, scenarios
-from ._run import run
+from ._run import check_start_method, run
 
 __all__ = ["COMMANDS", "UsageError", "main"]
 
@@ -148,13 +148,8 @@ def _add_param(group: argparse._ArgumentGroup, spec: Param) -> None:
 def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
     args = _scenario_parser(sc).parse_args(argv)
     models = sc.models if args.model == "all" else (check_model(args.model, (*sc.models, "all")),)
-    if (
-        args.start_method is not None
-        and args.start_method not in multiprocessing.get_all_start_methods()
-    ):
-        raise UnknownName(
-            "start method", args.start_method, multiprocessing.get_all_start_methods()
-        )
+    if args.start_method is not None:
+        check_start_method(args.start_method)
     if args.json and args.timeline:
         raise UsageError("--timeline draws for people; with --json use --timeline-svg FILE")
     values = {spec.name: getattr(args, spec.name) for spec in sc.parameters.specs()}
@@ -208,10 +203,12 @@ def _as_json(
         "scenario": sc.name,
         "model": model,
         "params": values,
+        "start_method": None,
         "observable": None,
         "expected": sc.expected(sc.params(**values)),
         "ok": False,
         "violations": [r],
+        "measurements": {},
         "elapsed_s": None,
         "events": [],
     }
