@@ -51,14 +51,15 @@ def main() -> int:
             print(f"run {i:2}/{args.runs}: {summary} ({time.monotonic() - start:.0f}s)", flush=True)
             if proc.returncode != 0:
                 failures += 1
-                print(
-                    "\n".join(
-                        line
-                        for line in proc.stdout.splitlines()
-                        if line.startswith(("FAILED", "ERROR"))
-                    ),
-                    flush=True,
-                )
+                log = os.path.join(tempfile.gettempdir(), f"threeways-stress-{i}.log")
+                with open(log, "w") as f:
+                    f.write(proc.stdout + proc.stderr)
+                failed = [
+                    line
+                    for line in proc.stdout.splitlines()
+                    if line.startswith(("FAILED", "ERROR"))
+                ]
+                print("\n".join([*failed, f"full output: {log}"]), flush=True)
     finally:
         for p in busy:
             p.kill()
