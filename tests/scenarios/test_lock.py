@@ -62,7 +62,7 @@ def test_no_increments_at_all(model: str) -> None:
 
 def test_timeline_shows_one_holder_at_a_time(model: str) -> None:
     # the timeline's "holding" bars (read to write, under the lock) never overlap, one per
-    # increment, and a worker waits for the lock before it first holds it
+    # increment, and every lane opens waiting: each worker records "starts" before its reads
     result = threeways.run("lock", model, **FAST)
     spans = SC.timeline(result.events, SC.params(**result.params))
     held = sorted((s for s in spans if s.state == "holding"), key=lambda s: s.start)
