@@ -3,6 +3,7 @@ exactly where each model allows it; trio's Lock has an owner, threading's has no
 
 from __future__ import annotations
 
+import itertools
 import sys
 import threading
 from collections.abc import Iterator
@@ -57,6 +58,18 @@ def test_no_increments_at_all(model: str) -> None:
     # workers with nothing to do leave the counter at zero
     result = threeways.run("lock", model, increments=0, **FAST)
     assert result.ok, (result.observable, result.violations)
+
+
+def test_timeline_shows_one_holder_at_a_time(model: str) -> None:
+    # the timeline's "holding" bars (read to write, under the lock) never overlap, one per
+    # increment, and every lane opens waiting: each worker records "starts" before its reads
+    result = threeways.run("lock", model, **FAST)
+    spans = SC.timeline(result.events, SC.params(**result.params))
+    held = sorted((s for s in spans if s.state == "holding"), key=lambda s: s.start)
+    assert len(held) == 3 * 5
+    assert all(a.end <= b.start for a, b in itertools.pairwise(held)), held
+    first = {s.actor: s.state for s in sorted(spans, key=lambda s: -s.start)}
+    assert first == dict.fromkeys(["Ann", "Bob", "Cat"], "waiting")
 
 
 @pytest.mark.usefixtures("amplified")

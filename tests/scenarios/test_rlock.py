@@ -4,6 +4,7 @@ zero; the facts the lesson rests on hold: a plain Lock cannot be re-entered, an 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 
 import pytest
@@ -54,6 +55,24 @@ def test_many_clerks(model: str) -> None:
     # more clerks than names, all paid, and every audit sees the whole vault
     result = threeways.run("rlock", model, clerks=9, transfers=2, **FAST)
     assert result.ok, (result.observable, result.violations)
+
+
+def test_timeline_holds_through_the_nested_levels(model: str) -> None:
+    # a clerk holds the lock for a whole transfer, after leaving withdraw too, and two
+    # clerks never hold it at once
+    result = threeways.run("rlock", model, **FAST)
+    spans = SC.timeline(result.events, SC.params(**result.params))
+    held = sorted((s for s in spans if s.state == "holding"), key=lambda s: s.start)
+    assert all(a.end <= b.start for a, b in itertools.pairwise(held)), held
+    for name in ("Mia", "Leo"):
+        own = [e for e in result.events if e.actor == name]
+        enters = [e.t for e in own if e.action == "enters transfer"]
+        leaves = [e.t for e in own if e.action == "leaves transfer"]
+        assert len(enters) == len(leaves) == 3
+        gaps = [s for s in spans if s.actor == name and s.state != "holding"]
+        assert not [
+            s for s in gaps for a, b in zip(enters, leaves, strict=True) if a <= s.start < b
+        ]
 
 
 def test_threading_lock_is_not_reentrant_but_rlock_is() -> None:

@@ -70,14 +70,18 @@ def test_extra_release_raises_the_models_own_error(model: str) -> None:
 
 def test_trio_facts_the_lesson_states() -> None:
     # trio's bounded Semaphore raises ValueError like the others; a CapacityLimiter refuses
-    # a second borrow by the same task with RuntimeError instead of deadlocking
+    # a second borrow by the same task with RuntimeError, where a semaphore gives a second slot
     async def check() -> None:
         bounded = trio.Semaphore(1, max_value=1)
         with pytest.raises(ValueError):
             bounded.release()
-        limiter = trio.CapacityLimiter(2)
+        limiter, semaphore = trio.CapacityLimiter(2), trio.Semaphore(2)
         async with limiter:
             with pytest.raises(RuntimeError):
                 await limiter.acquire()
+        async with semaphore:
+            await semaphore.acquire()
+            assert semaphore.value == 0
+            semaphore.release()
 
     trio.run(check)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter as _Tally
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -59,13 +60,18 @@ Run it with --no-lock to see the race: threads, processes, asyncio and trio all 
 updates (the run then fails on purpose, and the invariants say where). Add --no-pause
 and asyncio and trio lose none: a task is only ever interrupted at an await, and with
 no await between read and write nothing can come between them. So in asyncio and trio
-a lock is needed only when the critical section awaits; threads can be switched between
-any two bytecodes (rarely, so the race hides in tests: sys.setswitchinterval(1e-6)
-brings it out), and processes run truly at once on several cores.
+a lock is needed only when the critical section awaits. Threads still lose updates,
+only rarely: CPython (3.11-3.13) switches threads when one blocks, and otherwise at most
+every 5 ms, when a thread enters a Python function or jumps back in a loop; the call to
+record between read and write is such a point (sys.setswitchinterval(1e-6) makes the
+race show). A bare `counter += 1` has no such point inside and seldom loses anything,
+but that is an accident of the interpreter, not a promise: a free-threaded build runs
+threads truly at once, as processes do on several cores.
 
 threading.Lock and asyncio.Lock may be released by anyone; trio.Lock only by the task
 that acquired it (and trio.Lock raises at once if its owner acquires it again, where
-the others just deadlock), so `async with` is the only shape that makes sense.
+the others just deadlock), so in trio acquire and release belong to one task, and
+`async with` is the natural way to write that.
 multiprocessing shares the counter as raw shared memory (a ctypes value); a
 synchronized Value locks each read and each write separately, which does not make
 `counter.value += 1` safe: the lock has to cover both.
@@ -100,6 +106,18 @@ synchronized Value locks each read and each write separately, which does not mak
         counts = [e.detail for e in events if e.action == "counts"]
         lost = p.workers * p.increments - counts[-1] if counts else None
         return {"lost updates": lost, "most inside at once": _most_inside(events)}
+
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # A worker holds the lock from its read to its write; from starting (or writing)
+        # to its next read it only waits for the lock. Without a lock, it just runs.
+        after = {"starts": "waiting", "reads": "holding", "writes": "waiting"}
+        spans = []
+        for name in worker_names(p.workers):
+            own = [e for e in events if e.actor == name]
+            for e, nxt in itertools.pairwise(own):
+                state = after.get(e.action, "running") if p.lock else "running"
+                spans.append(Span(name, e.t, nxt.t, state))
+        return spans
 
     def narrate(self, event: Event) -> str:
         if event.action in ("reads", "writes", "counts"):

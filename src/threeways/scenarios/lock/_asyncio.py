@@ -42,6 +42,7 @@ async def _worker(
 ) -> None:
     # step: wait for the start signal
     await go.wait()
+    trace.record(name, "starts")
     for _ in range(p.increments):
         # step: take the lock
         async with lock:  # waits while another task holds it

@@ -47,6 +47,7 @@ def _worker(
     # step: wait for the start signal
     if not go.wait(p.timeout):
         raise TimeoutError(f"{name} waited {p.timeout:g}s for the start")
+    trace.record(name, "starts")
     for _ in range(p.increments):
         # step: take the lock
         with lock:  # released on leaving the block, even on an exception

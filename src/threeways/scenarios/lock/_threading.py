@@ -2,10 +2,12 @@
 
 Threads share memory: every worker sees the same ``Counter`` object. ``with lock:``
 holds the lock from the read to the write, so no other thread is ever between them,
-whatever the interpreter does. Without it, updates are lost: the pause hands the GIL to
-another thread right between read and write, and even with no pause a thread can be
-switched there (every 5 ms by default; ``sys.setswitchinterval(1e-6)`` makes it happen
-almost every time). The GIL makes single bytecodes atomic, not ``counter.value += 1``.
+whatever the interpreter does. Without it, updates are lost: the pause (a sleep) lets
+another thread run right between read and write. Even with no pause a thread can be
+switched there: CPython hands the GIL over when a thread blocks, and otherwise, once the
+switch interval (5 ms) is up, when the thread next enters a Python function or jumps back
+in a loop, such as the call to ``trace.record``. ``sys.setswitchinterval(1e-6)`` makes that
+frequent. ``counter.value += 1`` is several bytecodes: the GIL does not make it one step.
 A threading.Lock has no owner: any thread may release it (a trio.Lock only its task).
 """
 
@@ -45,6 +47,7 @@ def _worker(
     # step: wait for the start signal
     if not go.wait(p.timeout):
         raise TimeoutError(f"{name} waited {p.timeout:g}s for the start")
+    trace.record(name, "starts")
     for _ in range(p.increments):
         # step: take the lock
         with lock:  # released on leaving the block, even on an exception

@@ -5,8 +5,10 @@ function), so without an await between read and write nothing is lost even with 
 (``--no-lock --no-pause``); the lock is needed because the pause is a checkpoint. trio's
 Lock has an owner: only the task that acquired it may release it, and that task
 acquiring it again raises RuntimeError instead of deadlocking (threading.Lock and
-asyncio.Lock may be released by anyone). ``async with lock`` is therefore the only
-shape to use. trio locks are fair: waiting tasks get the lock first come, first served.
+asyncio.Lock may be released by anyone). So acquire and release belong in one task,
+which ``async with lock`` says best. A released trio.Lock goes to the task that has
+waited longest (``trio.StrictFIFOLock`` makes that a promise); threading.Lock promises
+no order.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ async def _worker(
 ) -> None:
     # step: wait for the start signal
     await go.wait()
+    trace.record(name, "starts")
     for _ in range(p.increments):
         # step: take the lock
         async with lock:  # waits while another task holds it

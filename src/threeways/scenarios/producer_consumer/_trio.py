@@ -26,6 +26,8 @@ async def _cook(trace: Trace, bones: trio.MemorySendChannel[int], p: Params) -> 
             # step: put it on the queue
             await bones.send(bone)  # waits while the buffer is full
         # step: tell the dogs there are no more
+        # no sentinel: the end of ``async with bones`` closes the send end, and each
+        # dog's loop ends once the buffer is empty
     trace.record("cook", "is done")
 
 

@@ -5,8 +5,9 @@ through a pipe, written by a feeder thread in the putting process. Its managers 
 FIFO queues only too, so ``_QueueManager`` registers ``queue.LifoQueue`` and
 ``queue.PriorityQueue``: the manager runs them in its own process and hands out proxies,
 and every ``put`` and ``get`` on a proxy is a round trip to that process. ``with`` starts
-the manager and shuts it down. The manager's class is top-level and its queues are
-registered at import time, so that a spawned manager process knows them too.
+the manager and shuts it down. The manager's class is top-level because its process runs
+``_QueueManager._run_server``, which spawn and forkserver pickle by name; the registry
+travels to it as an argument. ``register`` is a class method: call it once, at import.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ def _producer(trace: ChildTrace, queues: dict[str, _Queue], all_in: Event, p: Pa
 
 def _consumer(trace: ChildTrace, queues: dict[str, _Queue], all_in: Event, p: Params) -> None:
     # step: wait until every item is in
+    trace.record("consumer", "waits until every item is in")
     if not all_in.wait(p.timeout):
         raise TimeoutError(f"the consumer waited {p.timeout:g}s for the items")
     for kind, q in queues.items():

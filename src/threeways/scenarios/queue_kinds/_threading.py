@@ -40,6 +40,7 @@ def _consumer(
     trace: Trace, queues: dict[str, queue.Queue[Entry]], all_in: threading.Event, p: Params
 ) -> None:
     # step: wait until every item is in
+    trace.record("consumer", "waits until every item is in")
     if not all_in.wait(p.timeout):
         raise TimeoutError(f"the consumer waited {p.timeout:g}s for the items")
     for kind, q in queues.items():

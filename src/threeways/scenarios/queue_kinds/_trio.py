@@ -81,6 +81,7 @@ async def _consumer(
     trace: Trace, queues: dict[str, _Receiver], all_in: trio.Event, p: Params
 ) -> None:
     # step: wait until every item is in
+    trace.record("consumer", "waits until every item is in")
     await all_in.wait()
     for kind, q in queues.items():
         # step: take every item off, in the queue's order

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -115,6 +116,21 @@ calls made under it. The depth must be back to zero after each transfer.
                 yield f"{e.actor} {e.action} at depth {e.detail}, counted {depth}"
         if depth:
             yield f"the depth ended at {depth}, not zero"
+
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # A clerk holds the lock while its depth is above zero, through the nested levels
+        # (leaving withdraw still holds it); between levels it only waits for the lock.
+        spans = []
+        for name in clerk_names(p.clerks):
+            own = [e for e in events if e.actor == name]
+            depth = 0
+            for e, nxt in itertools.pairwise(own):
+                if e.action.startswith("enters "):
+                    depth = e.detail
+                elif e.action.startswith("leaves "):
+                    depth = e.detail - 1
+                spans.append(Span(name, e.t, nxt.t, "holding" if depth else "waiting"))
+        return spans
 
     def narrate(self, event: Event) -> str:
         if event.action.startswith(("enters ", "leaves ")):

@@ -75,7 +75,8 @@ class _Bank:
         return dict(self._balances)  # no await: nothing can change them meanwhile
 
 
-async def _clerk(name: str, bank: _Bank, p: Params) -> None:
+async def _clerk(trace: Trace, name: str, bank: _Bank, p: Params) -> None:
+    trace.record(name, "starts")
     for _ in range(p.transfers):
         # step: transfer from the vault
         await bank.transfer(name, VAULT, name, p.amount)
@@ -89,7 +90,7 @@ async def _main(trace: Trace, p: Params) -> None:
     async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
         # step: start the clerks
         for name in clerk_names(p.clerks):
-            tg.create_task(_clerk(name, bank, p))
+            tg.create_task(_clerk(trace, name, bank, p))
         # step: wait for everyone to finish
     # leaving the TaskGroup waits for every task
     # step: close the books

@@ -79,7 +79,8 @@ class _Bank:
             return dict(zip(self._accounts, self._balances, strict=True))
 
 
-def _clerk(name: str, bank: _Bank, p: Params) -> None:
+def _clerk(trace: ChildTrace, name: str, bank: _Bank, p: Params) -> None:
+    trace.record(name, "starts")
     for _ in range(p.transfers):
         # step: transfer from the vault
         bank.transfer(name, VAULT, name, p.amount)
@@ -94,7 +95,7 @@ def main(trace: Trace, p: Params) -> None:
         bank = _Bank(sink, ctx, p)  # the children record through the bank's sink
         # step: start the clerks
         clerks = [
-            ctx.Process(target=_clerk, args=(name, bank, p), name=name)
+            ctx.Process(target=_clerk, args=(sink, name, bank, p), name=name)
             for name in clerk_names(p.clerks)
         ]
         for clerk in clerks:

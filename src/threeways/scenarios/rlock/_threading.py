@@ -76,7 +76,8 @@ class _Bank:
             return dict(self._balances)
 
 
-def _clerk(name: str, bank: _Bank, p: Params) -> None:
+def _clerk(trace: Trace, name: str, bank: _Bank, p: Params) -> None:
+    trace.record(name, "starts")
     for _ in range(p.transfers):
         # step: transfer from the vault
         bank.transfer(name, VAULT, name, p.amount)
@@ -89,7 +90,7 @@ def main(trace: Trace, p: Params) -> None:
     bank = _Bank(trace, p)
     # step: start the clerks
     clerks = [
-        threading.Thread(target=_clerk, args=(name, bank, p), name=name)
+        threading.Thread(target=_clerk, args=(trace, name, bank, p), name=name)
         for name in clerk_names(p.clerks)
     ]
     for clerk in clerks:

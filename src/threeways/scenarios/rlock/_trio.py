@@ -77,7 +77,8 @@ class _Bank:
         return dict(self._balances)  # no checkpoint: nothing can change them meanwhile
 
 
-async def _clerk(name: str, bank: _Bank, p: Params) -> None:
+async def _clerk(trace: Trace, name: str, bank: _Bank, p: Params) -> None:
+    trace.record(name, "starts")
     for _ in range(p.transfers):
         # step: transfer from the vault
         await bank.transfer(name, VAULT, name, p.amount)
@@ -92,7 +93,7 @@ async def _main(trace: Trace, p: Params) -> None:
         async with trio.open_nursery() as nursery:
             # step: start the clerks
             for name in clerk_names(p.clerks):
-                nursery.start_soon(_clerk, name, bank, p)
+                nursery.start_soon(_clerk, trace, name, bank, p)
             # step: wait for everyone to finish
         # leaving the nursery waits for every task
     # step: close the books

@@ -3,11 +3,11 @@
 trio has a ``Semaphore(n, max_value=n)``, bounded like the others, but its documentation
 sends "at most n tasks at once" to ``CapacityLimiter``: a limiter lends each token to a
 task and remembers which one. Only the borrower can give a token back, and a task that
-tries to borrow twice gets RuntimeError instead of a deadlock. So one release too many,
-from a task that borrowed nothing, raises RuntimeError here where the other models raise
-ValueError (``Semaphore(max_value=)`` would raise ValueError). ``async with slots:``
-borrows and gives back; ``trio.fail_after`` bounds the whole run. ``trio.Condition`` has
-no ``wait_for``: the worker loops on ``wait()`` itself.
+tries to borrow twice gets RuntimeError (a semaphore would quietly hand it a second
+slot). So one release too many, from a task that borrowed nothing, raises RuntimeError
+here where the other models raise ValueError (``Semaphore(max_value=)`` would raise
+ValueError). ``async with slots:`` borrows and gives back; ``trio.fail_after`` bounds the
+whole run. ``trio.Condition`` has no ``wait_for``: the worker loops on ``wait()`` itself.
 """
 
 from __future__ import annotations
