@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._trace import Event
 
 HELLO_PARENT = "hello parent"
@@ -88,6 +89,17 @@ separately; the child's `async for` stops at EndOfChannel when the parent closes
         if event.action in ("sends", "receives"):
             return f"{event.actor} {event.action} {event.detail!r}"
         return super().narrate(event)
+
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # A side waits from its last step until it receives the next message (or the end);
+        # between receiving and sending it runs (the child thinks for a tick).
+        spans = []
+        for side in SIDES:
+            own = [e for e in events if e.actor == side]
+            for e, after in itertools.pairwise(own):
+                waiting = after.action in ("receives", "sees the end")
+                spans.append(Span(side, e.t, after.t, "waiting" if waiting else "running"))
+        return spans
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         in_flight: dict[str, list[str]] = {side: [] for side in SIDES}  # sent to side, unread
