@@ -55,9 +55,10 @@ a forked child inherits the parent's end, so each process closes the end it does
 use (the oldest rule of Unix pipes), or the child waits for ever. Threads share memory,
 so an expert does not give them a pipe: two queue.Queue, one each way, carry Python
 objects, and since a queue cannot be closed before 3.13 (Queue.shutdown()), a None
-sentinel means "hung up". asyncio's nearest thing to a Pipe is a stream over
-socket.socketpair(): bytes, so each message is a line (encode, newline, decode), and
-readline() returns b"" at the end; asyncio.Queue could not be closed either. trio's
+sentinel means "hung up". Tasks share memory too, and two asyncio.Queue with a sentinel
+would do as well; the asyncio model shows instead asyncio's own pipe, the stream it gives
+you for subprocesses and sockets, here over socket.socketpair(): bytes, so each message
+is a line (encode, newline, decode), and readline() returns b"" at a real end. trio's
 memory channels are its pipes for objects: a send end and a receive end, closed
 separately; the child's `async for` stops at EndOfChannel when the parent closes.
 """
