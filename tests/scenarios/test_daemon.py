@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 import threeways
@@ -96,3 +98,10 @@ def test_only_cancellation_runs_the_daemons_finally(model: str) -> None:
     # or a terminated daemon process just stops (finally never runs)
     result = threeways.run("daemon", model, **FAST)
     assert result.measurements["daemon's finally ran"] is (model in ("asyncio", "trio"))
+
+
+@pytest.mark.parametrize("model", ["threading", "multiprocessing"])
+def test_a_stuck_program_is_stopped_with_all_it_started(model: str) -> None:
+    # the child interpreter (or its join) times out; nothing it started is left running
+    with pytest.raises((subprocess.TimeoutExpired, ChildProcessError)):
+        threeways.run("daemon", model, steps=100, tick=0.05, timeout=0.3)
