@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
 import threeways
@@ -20,7 +22,7 @@ def _good_run(steps: int = 2) -> list[Event]:
         *events,
         Event(t, "worker", "finishes"),
         Event(t + 0.01, "main", "has joined the worker"),
-        Event(t + 0.02, "main", "ends"),
+        Event(t + 0.02, "main", "ends", {"daemon running": True}),
     ]
 
 
@@ -67,19 +69,27 @@ def test_invariant_catches_steps_out_of_order() -> None:
     ]
 
 
-def test_daemon_that_finished_changes_the_observable() -> None:
-    # a daemon that got to its end would show in the observable
-    events = [*_good_run(), Event(1.0, "daemon", "finishes")]
+def test_a_good_run_is_the_expected_observable() -> None:
+    # the synthetic good run is what every model must produce
     p = SC.params(steps=2)
-    assert SC.observe(events, p) != SC.expected(p)
+    assert SC.observe(_good_run(), p) == SC.expected(p)
+
+
+def test_daemon_that_stopped_before_main_ended_changes_the_observable() -> None:
+    # a daemon that was no longer running when the main flow ended is not a cut-short daemon
+    events = _good_run()
+    events[-1] = events[-1]._replace(detail={"daemon running": False})
+    p = SC.params(steps=2)
+    assert SC.observe(events, p)["daemon"] == {"started": True, "running when main ends": False}
 
 
 @pytest.mark.parametrize("steps", [1, 4])
 def test_worker_finishes_and_daemon_does_not(model: str, steps: int) -> None:
-    # in every model the joined worker does all its steps, the daemon started and never finished
+    # in every model the joined worker does all its steps; the daemon started and still ran
+    # when the main flow ended
     result = threeways.run("daemon", model, steps=steps, **FAST)
     assert result.ok, (result.violations, result.observable)
-    assert result.observable["daemon"] == {"started": True, "finished": False}
+    assert result.observable["daemon"] == {"started": True, "running when main ends": True}
     assert result.measurements["daemon beats"] >= 1
 
 
@@ -88,3 +98,10 @@ def test_only_cancellation_runs_the_daemons_finally(model: str) -> None:
     # or a terminated daemon process just stops (finally never runs)
     result = threeways.run("daemon", model, **FAST)
     assert result.measurements["daemon's finally ran"] is (model in ("asyncio", "trio"))
+
+
+@pytest.mark.parametrize("model", ["threading", "multiprocessing"])
+def test_a_stuck_program_is_stopped_with_all_it_started(model: str) -> None:
+    # the child interpreter (or its join) times out; nothing it started is left running
+    with pytest.raises((subprocess.TimeoutExpired, ChildProcessError)):
+        threeways.run("daemon", model, steps=100, tick=0.05, timeout=0.3)

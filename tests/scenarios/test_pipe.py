@@ -91,3 +91,11 @@ def test_a_long_conversation_keeps_order(model: str) -> None:
     # many rounds with no pause: every message arrives once and in order
     result = threeways.run("pipe", model, rounds=50, tick=0.0, timeout=30.0)
     assert result.ok, (result.violations, result.observable)
+
+
+def test_timeline_shows_who_waits_for_whom() -> None:
+    # a side waits until it receives; the child runs while it thinks about an answer
+    states = {(s.actor, s.start): s.state for s in SC.timeline(_talk(*GOOD), P)}
+    assert states[("parent", 0.4)] == "waiting"  # asked, waits for the answer
+    assert states[("child", 0.5)] == "running"  # got the question, thinks
+    assert states[("child", 0.6)] == "waiting"  # answered, waits for the next question

@@ -113,3 +113,11 @@ def test_a_stuck_pool_times_out_instead_of_hanging(model: str) -> None:
     # A Pool terminated with jobs unfinished is a reference cycle (the pool's cache holds
     # each AsyncResult, which holds the pool): its pipes close when the collector runs.
     gc.collect()
+
+
+def test_timeline_marks_each_callback_as_a_moment() -> None:
+    # a callback lane has one short mark per call, not a bar from one call to the next
+    events = [_call(0.1, 0), _call(0.9, 1, ok=False)]
+    spans = SC.timeline(events, SC.params(jobs=2))
+    assert [(s.actor, s.start) for s in spans] == [("callback", 0.1), ("error callback", 0.9)]
+    assert all(s.end - s.start < 0.001 for s in spans)

@@ -4,8 +4,8 @@ asyncio has no daemon flag. ``asyncio.run`` runs the main coroutine; when it ret
 ``asyncio.run`` cancels every task that is still pending and runs the loop until they
 have all ended: a background task is a daemon by default. Cancelling raises
 ``CancelledError`` at the task's ``await``, so unlike a daemon thread its ``finally``
-block runs and it can clean up (it must not swallow the cancellation, or ``asyncio.run``
-would wait for it for ever).
+block runs and it can clean up (a task that swallowed the cancellation and went on
+beating would make ``asyncio.run`` wait for it for ever).
 
 Keep a reference to a background task (here ``daemon``): the event loop keeps only
 weak references to tasks, and one that nothing references may be garbage-collected
@@ -54,11 +54,12 @@ async def _program(trace: Trace, p: Params) -> None:
         trace.record("main", "starts the worker")
         worker = asyncio.create_task(_worker(trace, p), name="worker")
         # step: wait for the worker
+        trace.record("main", "waits for the worker")
         await worker
         trace.record("main", "has joined the worker")
     # step: end the main flow
-    trace.record("main", "ends")
-    assert not daemon.done()  # still beating, held by our reference: asyncio.run cancels it
+    trace.record("main", "ends", {"daemon running": not daemon.done()})
+    # returning ends asyncio.run's main coroutine: it cancels the daemon, still pending
 
 
 def main(trace: Trace, p: Params) -> None:

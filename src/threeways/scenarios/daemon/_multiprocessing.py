@@ -3,9 +3,10 @@
 The main process starts a daemon process and a worker process, joins the worker, and
 ends. When a process that uses ``multiprocessing`` exits, multiprocessing's exit handler
 (registered with ``atexit``) calls ``terminate()`` on every daemon child it still has,
-then joins the others. ``terminate()`` sends SIGTERM (TerminateProcess on Windows): the
-daemon dies mid-step and its ``finally`` block does not run, as with a daemon thread.
-A daemon process may not start children of its own.
+then joins every child: the others run to their end. ``terminate()`` sends SIGTERM
+(TerminateProcess on Windows): the daemon dies mid-step and its ``finally`` block does
+not run, as with a daemon thread. A parent killed by a signal runs no ``atexit`` function
+and leaves its daemons running. A daemon process may not start children of its own.
 
 The exit handler only runs when the parent process exits, and threeways runs inside a
 long-lived process (the CLI, a test). So ``main`` runs ``_program``, the seed's program,
@@ -65,10 +66,11 @@ def _program(trace: ChildTrace, p: Params, start_method: str) -> None:
     worker = ctx.Process(target=_worker, args=(trace, p), name="worker")
     worker.start()
     # step: wait for the worker
+    trace.record("main", "waits for the worker")
     join_all([worker], p.timeout)
     trace.record("main", "has joined the worker")
     # step: end the main flow
-    trace.record("main", "ends")
+    trace.record("main", "ends", {"daemon running": daemon.is_alive()})
     # returning ends the program: multiprocessing's exit handler terminates the daemon
 
 

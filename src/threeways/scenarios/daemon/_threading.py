@@ -48,7 +48,7 @@ def _worker(trace: ChildTrace, p: Params) -> None:
 def _program(trace: ChildTrace, p: Params) -> None:
     # step: start the daemon
     running = threading.Event()
-    daemon = threading.Thread(target=_daemon, args=(trace, running, p), daemon=True)
+    daemon = threading.Thread(target=_daemon, args=(trace, running, p), name="daemon", daemon=True)
     daemon.start()
     # step: wait until the daemon runs
     if not running.wait(p.timeout):
@@ -58,12 +58,13 @@ def _program(trace: ChildTrace, p: Params) -> None:
     worker = threading.Thread(target=_worker, args=(trace, p), name="worker")
     worker.start()
     # step: wait for the worker
+    trace.record("main", "waits for the worker")
     worker.join(p.timeout)
     if worker.is_alive():
         raise TimeoutError(f"the worker still runs after {p.timeout:g}s")
     trace.record("main", "has joined the worker")
     # step: end the main flow
-    trace.record("main", "ends")
+    trace.record("main", "ends", {"daemon running": daemon.is_alive()})
     # returning ends the program: Python exits without waiting for the daemon thread
 
 

@@ -56,10 +56,12 @@ async def _program(trace: Trace, p: Params) -> None:
             async with trio.open_nursery() as workers:
                 workers.start_soon(_worker, trace, p)
                 # step: wait for the worker
+                trace.record("main", "waits for the worker")
             # leaving the inner nursery waited for the worker
             trace.record("main", "has joined the worker")
             # step: end the main flow
-            trace.record("main", "ends")
+            daemon_running = bool(background.child_tasks)  # the daemon is its only task
+            trace.record("main", "ends", {"daemon running": daemon_running})
             background.cancel_scope.cancel()  # else the nursery would wait for ever
 
 

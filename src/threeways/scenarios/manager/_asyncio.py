@@ -44,6 +44,7 @@ async def _main(trace: Trace, p: Params) -> None:
         for name in worker_names(p.workers):
             tg.create_task(_worker(trace, name, shared, log, p))
         # step: wait for everyone to finish
+        trace.record("main", "waits for the workers")
     # leaving the TaskGroup waited for every task
     # step: read the results
     trace.record("main", "reads the dict", dict(shared))

@@ -86,6 +86,7 @@ def main(trace: Trace, p: Params) -> None:
         for worker in workers:
             worker.start()
         # step: wait for everyone to finish
+        trace.record("main", "waits for the workers")
         join_all(workers, p.timeout)
         # step: read the results
         trace.record("main", "reads the dict", shared.copy())  # plain copies, before shutdown

@@ -60,6 +60,7 @@ def main(trace: Trace, p: Params) -> None:
     for worker in workers:
         worker.start()
     # step: wait for everyone to finish
+    trace.record("main", "waits for the workers")
     join_all(workers, p.timeout)
     # step: read the results
     trace.record("main", "reads the dict", dict(shared))

@@ -46,6 +46,7 @@ async def _main(trace: Trace, p: Params) -> None:
             for name in worker_names(p.workers):
                 nursery.start_soon(_worker, trace, name, shared, log, p)
             # step: wait for everyone to finish
+            trace.record("main", "waits for the workers")
         # leaving the nursery waited for every task
     # step: read the results
     trace.record("main", "reads the dict", dict(shared))

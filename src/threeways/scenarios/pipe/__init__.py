@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._trace import Event
 
 HELLO_PARENT = "hello parent"
@@ -54,9 +55,10 @@ a forked child inherits the parent's end, so each process closes the end it does
 use (the oldest rule of Unix pipes), or the child waits for ever. Threads share memory,
 so an expert does not give them a pipe: two queue.Queue, one each way, carry Python
 objects, and since a queue cannot be closed before 3.13 (Queue.shutdown()), a None
-sentinel means "hung up". asyncio's nearest thing to a Pipe is a stream over
-socket.socketpair(): bytes, so each message is a line (encode, newline, decode), and
-readline() returns b"" at the end; asyncio.Queue could not be closed either. trio's
+sentinel means "hung up". Tasks share memory too, and two asyncio.Queue with a sentinel
+would do as well; the asyncio model shows instead asyncio's own pipe, the stream it gives
+you for subprocesses and sockets, here over socket.socketpair(): bytes, so each message
+is a line (encode, newline, decode), and readline() returns b"" at a real end. trio's
 memory channels are its pipes for objects: a send end and a receive end, closed
 separately; the child's `async for` stops at EndOfChannel when the parent closes.
 """
@@ -88,6 +90,17 @@ separately; the child's `async for` stops at EndOfChannel when the parent closes
         if event.action in ("sends", "receives"):
             return f"{event.actor} {event.action} {event.detail!r}"
         return super().narrate(event)
+
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # A side waits from its last step until it receives the next message (or the end);
+        # between receiving and sending it runs (the child thinks for a tick).
+        spans = []
+        for side in SIDES:
+            own = [e for e in events if e.actor == side]
+            for e, after in itertools.pairwise(own):
+                waiting = after.action in ("receives", "sees the end")
+                spans.append(Span(side, e.t, after.t, "waiting" if waiting else "running"))
+        return spans
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         in_flight: dict[str, list[str]] = {side: [] for side in SIDES}  # sent to side, unread

@@ -7,8 +7,9 @@ so each message is one line: encoded and ended with a newline on the way in, rea
 ``readline()`` and decoded on the way out. ``readline()`` returns ``b""`` once the other
 end is closed: that is the end of the conversation. ``write`` only buffers; ``await
 drain()`` waits until the data is on its way, and ``close()`` then ``await wait_closed()``
-releases the socket. (``asyncio.Queue`` would carry objects, but cannot be closed before
-3.13.) ``asyncio.timeout`` bounds the whole run: stream reads take no timeout.
+releases the socket. (Between tasks, two ``asyncio.Queue`` and a sentinel would do, as
+for threads; a stream is shown because it is asyncio's pipe, with a real end.)
+``asyncio.timeout`` bounds the whole run: stream reads take no timeout.
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ The end of a pipe arrives only when every copy of the other end is closed. A pro
 started with fork inherits every file descriptor of its parent, the parent's end of the
 pipe included: if the child kept that copy open, the parent's hang-up would never reach
 it. So, as with ``os.pipe`` and ``fork`` in C, each process closes the end it does not
-use: the child the parent's end (passed to it for that; under spawn and forkserver it is
-a fresh copy, closed just the same), the parent the child's end once the child started.
+use: the child the parent's end, the parent the child's end once the child started. The
+parent's end is passed to the child only to be closed: a forked child holds a copy
+anyway; a spawned one inherits only what it is passed, so its copy is harmless and
+closed just the same, and one program works under all three start methods.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._trace import Event
 
 JOB_TICKS = 2
@@ -104,6 +104,12 @@ once all are in, and let `with Pool(...)` terminate the pool if anything goes wr
         if event.action == "sees error":
             return f"main sees job {d['job']}'s {d['error']}"
         return super().narrate(event)
+
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # A callback is a moment, not a stretch from one call to the next: a mark per call.
+        spans = [s for s in super().timeline(events, p) if not s.actor.endswith("callback")]
+        calls = (e for e in events if e.action in ("gets result", "gets error"))
+        return [*spans, *(Span(e.actor, e.t, e.t + 1e-6, "running") for e in calls)]
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         yield from _never_more_than(p.size, events)

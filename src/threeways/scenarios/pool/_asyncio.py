@@ -23,7 +23,7 @@ from . import JOB_TICKS, Params, describe, job_name
 async def _job(trace: Trace, i: int, p: Params) -> int:
     # step: run the job
     task = asyncio.current_task()
-    where = f"{task.get_name() if task else '?'} in {threading.current_thread().name}"
+    where = f"task {task.get_name() if task else '?'!r} in {threading.current_thread().name}"
     trace.record(job_name(i), "starts", {"job": i, "on": where})
     await asyncio.sleep(JOB_TICKS * p.tick)
     # step: fail or return
@@ -72,10 +72,14 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "opens pool", p.size)
     async with asyncio.timeout(p.timeout):
         # step: submit the jobs
-        tasks = [asyncio.create_task(_pooled(slots, trace, i, p)) for i in range(p.jobs)]
+        tasks = [
+            asyncio.create_task(_pooled(slots, trace, i, p), name=job_name(i))
+            for i in range(p.jobs)
+        ]
         for i, task in enumerate(tasks):
             task.add_done_callback(partial(_on_done, trace, i))
         # step: wait for every result
+        trace.record("main", "waits for every result")
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     # step: check each result
     for i, outcome in enumerate(outcomes):

@@ -102,6 +102,7 @@ def main(trace: Trace, p: Params) -> None:
         # own step: no more jobs
         pool.close()  # the workers exit once the queue is empty
         # step: wait for every result
+        trace.record("main", "waits for every result")
         _wait_all(pending, p.timeout)
         # step: check each result
         for i, result in enumerate(pending):

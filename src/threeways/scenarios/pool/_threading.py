@@ -7,7 +7,9 @@ or at once in the caller's thread if the job was already done. So it is seldom t
 thread, and in ``multiprocessing.Pool`` it never is (the parent's result-handler thread
 runs it there). An exception the callback raises is logged and dropped.
 ``wait(futures, timeout)`` bounds the wait; leaving the ``with`` block shuts the pool
-down and joins its threads.
+down and joins its threads. A thread cannot be cancelled: on a timeout,
+``cancel_futures=True`` drops the jobs not yet started, but leaving the block still waits
+for the ones running (a process pool can terminate its workers instead).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def main(trace: Trace, p: Params) -> None:
         for i, future in enumerate(futures):
             future.add_done_callback(partial(_on_done, trace, i))
         # step: wait for every result
+        trace.record("main", "waits for every result")
         _, not_done = wait(futures, timeout=p.timeout)
         if not_done:
             pool.shutdown(wait=False, cancel_futures=True)

@@ -78,6 +78,7 @@ async def _main(trace: Trace, p: Params) -> None:
             for i in range(p.jobs):
                 nursery.start_soon(_pooled, slots, trace, i, p, outcomes, name=job_name(i))
             # step: wait for every result
+            trace.record("main", "waits for every result")
         # leaving the nursery waits for every job
     # step: check each result
     for i, result in enumerate(outcomes):

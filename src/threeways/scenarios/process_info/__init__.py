@@ -80,15 +80,16 @@ told. trio can answer: every task belongs to a nursery owned by its parent task
 (trio.lowlevel.current_task().parent_nursery.parent_task).
 
 Ids are unique only among the living: the system reuses a pid once its process has been
-reaped, and Python may reuse a thread id (threading.get_ident()) as soon as a thread
-ends. So the thread and process workers stay alive until all of them have reported
-(threads wait at a Barrier; processes count their reports on a Semaphore and wait for an
-Event): alive together, they must all differ. Tasks are named here when they are created,
-so their names differ by construction and nothing needs to wait.
+reaped, and a thread id, Python's (threading.get_ident()) or the kernel's
+(threading.get_native_id(), shown here), may be reused as soon as its thread ends. So
+the thread and process workers stay alive until all of them have reported: they wait at
+a Barrier with the main program (threading.Barrier, multiprocessing's Barrier), and
+alive together they must all differ. Tasks are named here when they are created, so
+their names differ by construction and nothing needs to wait.
 """
     uses = {
         "threading": "Thread(name=...); a Barrier keeps them alive together; threads inside",
-        "multiprocessing": "Process, parent_process(); Semaphore + Event; a thread inside each",
+        "multiprocessing": "Process, parent_process(); a Barrier keeps them alive; a thread inside",
         "asyncio": "TaskGroup.create_task(name=...); a TaskGroup inside each task",
         "trio": "nursery.start_soon(name=...); a nursery inside each task",
     }

@@ -3,8 +3,9 @@
 A thread is not a process: each reports the main program's pid and parent, and only its
 thread id (and the name given to ``Thread(name=...)``) tells it apart. A thread may start
 threads of its own, but Python keeps no record of who started whom, so each is told. The
-workers wait at a ``threading.Barrier`` until all have reported, because a thread id may
-be reused as soon as a thread ends: alive together, their ids must differ.
+workers wait at a ``threading.Barrier`` until all have reported, because a thread id
+(``get_ident()``, or the kernel's ``get_native_id()``) may be reused as soon as its thread
+ends: alive together, their ids must differ.
 """
 
 from __future__ import annotations
