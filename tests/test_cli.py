@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from time import monotonic
 
 import psutil
@@ -210,6 +211,22 @@ def _has_event_loop(pid: int) -> bool:
     return False
 
 
+@contextlib.contextmanager
+def _sigint_not_ignored() -> Iterator[None]:
+    """Let the child start as a terminal's foreground job does, with Ctrl-C live.
+
+    A shell starts background jobs with SIGINT ignored, a child inherits that through
+    exec, and Python then rightly leaves it ignored. So when the tests themselves run in
+    the background, a child started from here would never see its Ctrl-C: catch SIGINT
+    here for the moment of the start, which exec turns into the default for the child.
+    """
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
 def _interrupt(model: str, start_method: str | None = None) -> None:
     mark = uuid.uuid4().hex
     argv = [
@@ -223,14 +240,15 @@ def _interrupt(model: str, start_method: str | None = None) -> None:
     ]
     if start_method:
         argv.append(f"--start-method={start_method}")
-    proc = subprocess.Popen(
-        argv,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env={**os.environ, "THREEWAYS_TEST_MARK": mark},
-    )
+    with _sigint_not_ignored():
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, "THREEWAYS_TEST_MARK": mark},
+        )
     try:
         assert proc.stderr is not None
         assert proc.stderr.readline().startswith("running traffic_light")

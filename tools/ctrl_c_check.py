@@ -52,14 +52,20 @@ def check(name: str, model: str) -> str | None:
     """None if Ctrl-C behaved; otherwise what went wrong."""
     mark = uuid.uuid4().hex
     argv = [sys.executable, "-m", "threeways", name, f"--model={model}", *_longer(name)]
-    proc = subprocess.Popen(
-        argv,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        env={**os.environ, MARK: mark},
-    )
+    # A background shell job ignores SIGINT and its children inherit that: catch it here
+    # while starting the child, so that exec gives the child the default, as a terminal does.
+    old_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, MARK: mark},
+        )
+    finally:
+        signal.signal(signal.SIGINT, old_handler)
     time.sleep(1.0)  # a tool, not a test: let the run get going
     if proc.poll() is not None:  # too short to interrupt: nothing to check
         return None if proc.returncode == 0 else f"exit {proc.returncode} before the interrupt"
