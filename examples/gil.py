@@ -2,7 +2,8 @@
 
     python examples/gil.py
 
-The results are the same in every model; the timings are not: read the speed-ups. The
+The results are the same in every model; the timings are not: read the speed-ups and
+the start-ups (compare the ratios of one run: a busy machine slows every phase). The
 implementations are in src/threeways/scenarios/gil/; the ``# step:`` comments line up.
 """
 

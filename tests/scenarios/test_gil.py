@@ -32,8 +32,10 @@ def _phases(kind: str, results: list[object], how: str = "in threads") -> list[E
 
 def test_results_agree_and_timings_are_only_measured(model: str) -> None:
     # every phase of every model computes the expected checksum for each job; each phase's
-    # time and speed-up is measured (never asserted: it depends on the machine); asyncio and
-    # trio also measure their heartbeat, which never beats while CPU work blocks the loop
+    # time and speed-up is measured (never asserted: it depends on the machine), and so is
+    # the start-up of the processes (and threading's threads) before the clock starts;
+    # asyncio and trio also measure their heartbeat, which never beats while CPU work
+    # blocks the loop
     result = threeways.run("gil", model, **SMALL)
     assert result.ok, (result.violations, result.observable)
     assert result.observable["cpu"] == [crunch(1, 2_000), crunch(2, 2_000)]
@@ -41,6 +43,8 @@ def test_results_agree_and_timings_are_only_measured(model: str) -> None:
     sequential = {"cpu, one after another", "io, one after another"}
     assert sequential <= set(seconds)
     assert set(result.measurements["speed-up"]) == set(seconds) - sequential
+    started = "cpu in threads" if model == "threading" else "cpu in processes"
+    assert started in result.measurements["start-up (s)"]
     assert result.measurements["GIL"] in ("enabled", "disabled (free-threaded build)")
     gaps = result.measurements.get("longest heartbeat gap (ticks)")
     assert (gaps is not None) is (model in ("asyncio", "trio"))
@@ -84,3 +88,34 @@ def test_calibration_scales_with_the_tick() -> None:
     assert small == work_size(SC.params(tick=0.0))  # cached: the run and expected() agree
     assert work_size(SC.params(tick=0.01)) > small
     assert work_size(SC.params(work=123)) == 123
+
+
+def test_the_clock_starts_when_the_workers_are_ready() -> None:
+    # a phase is timed from its clock (else its start) to its last result; the time
+    # before the clock is its start-up, measured apart
+    name = "cpu in processes"
+    events = [
+        *_phases("cpu", [7, 8])[:4],  # one after another: 0.0 to 0.1, ends at 0.5
+        Event(1.0, "main", "starts", name),
+        Event(1.3, "main", "starts the clock", name),
+        _job(1.5, name, 1, 7),
+        _job(1.6, name, 2, 8),
+        Event(1.7, "main", "ends", name),
+    ]
+    measured = SC.measure(events, SC.params(jobs=2, work=10))
+    assert measured["seconds"] == {"cpu, one after another": 0.1, name: 0.3}
+    assert measured["start-up (s)"] == {name: 0.3}
+
+
+def test_invariant_catches_a_job_started_before_the_clock() -> None:
+    # the start line lets no worker start its job before the clock starts
+    events = [*_phases("cpu", [7, 8]), *_phases("io", ["page 1", "page 2"])]
+    events += [
+        Event(1.05, "job 1", "starts", "cpu in threads"),
+        Event(1.06, "main", "starts the clock", "cpu in threads"),
+        Event(1.07, "job 2", "starts", "cpu in threads"),
+    ]
+    p = SC.params(jobs=2, work=10)
+    assert list(SC.invariants(sorted(events, key=_t), p)) == [
+        "job 1 started cpu in threads before the clock"
+    ]

@@ -13,12 +13,12 @@ from time import perf_counter
 from typing import Any
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._trace import Event
 
-CPU_TICKS = 4
+CPU_TICKS = 6
 """How long one CPU job takes, in ticks, when ``work`` is 0 (calibrated)."""
-IO_TICKS = 4
+IO_TICKS = 2
 """How long one I/O job waits, in ticks."""
 MIN_WORK = 1_000
 """The fewest loop iterations a calibrated CPU job does (with ``tick=0``)."""
@@ -26,6 +26,8 @@ MIN_WORK = 1_000
 CPU = "cpu"
 IO = "io"
 SEQUENTIAL = "one after another"
+CLOCK = "starts the clock"
+"""What main records when every worker of a phase is ready: the phase is timed from there."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,28 +93,36 @@ class Gil(Scenario[Params]):
 CPython's global interpreter lock (GIL) lets one thread at a time run Python bytecode;
 it is handed over every few milliseconds (sys.getswitchinterval()) and whenever a thread
 waits for I/O (a sleep, a socket, a file). So the same jobs run four ways: CPU-bound ones
-(a pure-Python loop, sized by calibration to take about 4 ticks each, or --work
+(a pure-Python loop, sized by calibration to take about 6 ticks each, or --work
 iterations) and I/O-bound ones (a wait), each one after another and then at the same
 time. The observable is what the jobs compute, identical in every model and in every
-phase; how long each phase took and the speed-ups are measured, printed and put in the
-JSON, never compared, because they depend on the machine.
+phase. How long each phase took and the speed-ups over one after another are measured,
+printed and put in the JSON, never compared, because they depend on the machine and on
+whatever else it is running: compare the ratios of one run. A phase whose workers must
+start first is timed from the moment all of them are ready (waiting at a start line, or
+a warmed-up pool) until the last result is in, and their start-up is reported apart: a
+thread starts in well under a millisecond, a process in milliseconds (fork) to a few
+hundred (spawn, forkserver: the child imports the modules it needs). That is the other
+lesson: a process pays off only for work much longer than its start.
 
 threading: the I/O jobs overlap (a sleeping thread holds no GIL) and speed up about
-jobs times; the CPU jobs take turns on the GIL and do not speed up at all (often a
-little slower, from the hand-overs). multiprocessing: every process has its own
+jobs times; the CPU jobs take turns on the GIL and do not speed up at all (about 1x,
+often a little less, from the hand-overs). multiprocessing: every process has its own
 interpreter and its own GIL, so CPU jobs speed up with the cores, up to min(jobs, cores)
-times, less the cost of starting processes. On a free-threaded build (3.13t, with
-sys._is_gil_enabled() false) there is no GIL, and CPU-bound threads speed up too: the
-run says which build it is.
+times (less on a machine busy with other work). On a free-threaded build (3.13t and
+later, with sys._is_gil_enabled() false) there is no GIL, and CPU-bound threads speed
+up with the cores too: the measurements say which build ran.
 
 asyncio and trio run every task on one thread and switch only at an await (a
 checkpoint): CPU work run directly in a task blocks the whole event loop. A heartbeat
 task that beats every tick shows it: it starves (no beat at all) while the CPU jobs run
 on the loop. Offloaded, the same work behaves like the other models: asyncio.to_thread
-or trio.to_thread.run_sync run it in threads (the loop keeps beating, but the GIL still
-allows no speed-up), and a process pool runs it in processes (a speed-up).
-asyncio has loop.run_in_executor with a ProcessPoolExecutor; trio has no process pool
-(trio issue #5), and the usual answer is anyio's to_process.run_sync, which runs on
+or trio.to_thread.run_sync run it in threads (no speed-up, and the heartbeat beats but
+late: each time the loop's thread wakes up, it must win the GIL back from the CPU
+threads, a switch interval or more, many on a busy machine, so its longest gap grows to
+a few ticks), and a process pool runs it in processes (a speed-up, and the loop beats on
+time). asyncio has loop.run_in_executor with a ProcessPoolExecutor; trio has no process
+pool (trio issue #5), and the usual answer is anyio's to_process.run_sync, which runs on
 trio. I/O-bound work needs no thread at all there: tasks that await overlap by design.
 """
     uses = {
@@ -152,9 +162,19 @@ trio. I/O-bound work needs no thread at all there: tasks that await overlap by d
                     yield f"{phase}: jobs {sorted(missing)} gave no result"
         for e in _beats_while_blocked(events):
             yield f"the heartbeat beat at t={e.t:.3f}s while CPU work blocked the loop"
+        clocks = _clocks(events)
+        for e in events:  # the start line lets no worker go before the clock starts
+            if e.action == "starts" and e.actor != "main" and e.t < clocks.get(e.detail, 0.0):
+                yield f"{e.actor} started {e.detail} before the clock"
 
     def measure(self, events: Sequence[Event], p: Params) -> dict[str, Any]:
-        seconds = _phase_seconds(events)
+        spans = _phase_spans(events)
+        clocks = _clocks(events)
+        last = _last_results(events)
+        seconds = {  # from the clock (else the start) until the last result is in
+            name: last.get(name, end) - clocks.get(name, start)
+            for name, (start, end) in spans.items()
+        }
         speed_up = {}
         for name, took in seconds.items():
             base = seconds.get(phase(name.split()[0].rstrip(","), SEQUENTIAL))
@@ -163,20 +183,44 @@ trio. I/O-bound work needs no thread at all there: tasks that await overlap by d
         found = {
             "GIL": "enabled" if gil_enabled() else "disabled (free-threaded build)",
             "cores": os.cpu_count(),
-            "seconds": {phase: round(took, 3) for phase, took in seconds.items()},
+            "seconds": {name: round(took, 3) for name, took in seconds.items()},
             "speed-up": speed_up,
+            "start-up (s)": {
+                name: round(clocks[name] - start, 3)
+                for name, (start, _) in spans.items()
+                if name in clocks
+            },
         }
         gaps = _heartbeat_gaps(events)
         if gaps:
             tick = p.tick or 1.0  # with tick=0, in seconds
             found["longest heartbeat gap (ticks)"] = {
-                phase: round(gap / tick, 1) for phase, gap in gaps.items()
+                name: round(gap / tick, 1) for name, gap in gaps.items()
             }
         return found
 
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # main: starting a phase's workers until the clock starts; a job: computing (CPU)
+        # or waiting (I/O) from its "starts" to its result; the heartbeat: a mark per beat
+        spans = []
+        since: dict[str, float] = {}
+        for e in events:
+            if e.action == "starts":
+                since[e.actor] = e.t
+            elif e.action == CLOCK and e.actor in since:
+                spans.append(Span(e.actor, since[e.actor], e.t, "starting workers"))
+            elif e.actor == "heartbeat":
+                spans.append(Span(e.actor, e.t, e.t + p.tick / 2, "beating"))
+            elif isinstance(e.detail, dict) and e.actor in since:
+                state = "running" if e.detail["phase"].startswith(CPU) else "waiting"
+                spans.append(Span(e.actor, since.pop(e.actor), e.t, state))
+        return spans
+
     def narrate(self, event: Event) -> str:
-        if event.action in ("starts", "ends") and event.actor == "main":
-            return f"main {event.action} {event.detail}"
+        if event.action == CLOCK:
+            return f"main {CLOCK}: every worker is ready ({event.detail})"
+        if event.action in ("starts", "ends"):
+            return f"{event.actor} {event.action} {event.detail}"
         if isinstance(event.detail, dict) and "result" in event.detail:
             return (
                 f"{event.actor} {event.action} {event.detail['result']} ({event.detail['phase']})"
@@ -218,8 +262,18 @@ def _phase_spans(events: Sequence[Event]) -> dict[str, tuple[float, float]]:
     }
 
 
-def _phase_seconds(events: Sequence[Event]) -> dict[str, float]:
-    return {phase: end - start for phase, (start, end) in _phase_spans(events).items()}
+def _clocks(events: Sequence[Event]) -> dict[str, float]:
+    """When each phase's clock started: once its workers were all started and ready."""
+    return {e.detail: e.t for e in events if e.action == CLOCK}
+
+
+def _last_results(events: Sequence[Event]) -> dict[str, float]:
+    """When each phase's last result was recorded (the events are in time order)."""
+    return {
+        e.detail["phase"]: e.t
+        for e in events
+        if isinstance(e.detail, dict) and "result" in e.detail
+    }
 
 
 def _beats_while_blocked(events: Sequence[Event]) -> Iterator[Event]:

@@ -6,11 +6,15 @@ never awaits) holds the loop until it returns: the heartbeat task, which beats e
 tick, does not beat once while the CPU jobs run one after another. I/O jobs need no
 thread: tasks that ``await asyncio.sleep`` overlap by design.
 
-Offloaded, CPU work behaves as in the other models: ``asyncio.to_thread`` runs each job in
-the loop's default thread pool (the heartbeat keeps beating, but the GIL allows no
-speed-up), and ``loop.run_in_executor`` with a ``ProcessPoolExecutor`` runs them in
-processes (a speed-up with the cores). The pool's processes come from the run's context
-(spawn by default here: forking a process that has threads is unsafe, and warns from 3.12).
+Offloaded, CPU work behaves as in the other models. ``asyncio.to_thread`` runs each job
+in the loop's default thread pool: no speed-up, and the heartbeat beats, but late, since
+the loop's thread must win the GIL back from the CPU threads each time it wakes up.
+``loop.run_in_executor`` with a ``ProcessPoolExecutor`` runs them in processes: a
+speed-up with the cores. The pool starts a process for each job submitted while none is
+idle, up to its size, from the run's context (spawn here: forking a process that has
+threads is unsafe, and warns from 3.12). Each process first runs the pool's
+``initializer``: here it waits at a start line (a ``multiprocessing.Barrier``) whose
+action, run by the last one there, starts the clock, so the start-up is measured apart.
 """
 
 from __future__ import annotations
@@ -20,21 +24,36 @@ import functools
 import os
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.synchronize import Barrier
 from typing import Any
 
 from threeways._trace import Recorder, Trace
 
-from . import CPU, IO, IO_TICKS, SEQUENTIAL, Params, crunch, gil_enabled, page, phase, work_size
+from . import (
+    CLOCK,
+    CPU,
+    IO,
+    IO_TICKS,
+    SEQUENTIAL,
+    Params,
+    crunch,
+    gil_enabled,
+    page,
+    phase,
+    work_size,
+)
 
 _Job = Callable[[Recorder, str, int, int, Params], Coroutine[Any, Any, None]]
 
 
 def _cpu_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    trace.record(f"job {job}", "starts", name)
     # step: compute (holds the GIL)
     trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": crunch(job, n)})
 
 
 async def _io_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    trace.record(f"job {job}", "starts", name)
     # step: wait for I/O (releases the GIL)
     await asyncio.sleep(IO_TICKS * p.tick)
     trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
@@ -79,14 +98,26 @@ async def _at_the_same_time(trace: Recorder, name: str, job_fn: _Job, n: int, p:
     trace.record("main", "ends", name)
 
 
+def _ready(start: Barrier) -> None:
+    """A worker process's initializer: its pickled name made the process import this
+    module; now wait at the start line (the last process there starts the clock)."""
+    start.wait()
+
+
 async def _in_processes(trace: Trace, n: int, p: Params) -> None:
+    ctx = trace.mp_context
+    name = phase(CPU, "in processes")
     workers = min(p.jobs, os.cpu_count() or 1)
-    with (
-        trace.child_sink() as sink,  # the processes record through it
-        ProcessPoolExecutor(workers, mp_context=trace.mp_context) as pool,
-    ):
-        job_fn = functools.partial(_cpu_in_a_process, pool)
-        await _at_the_same_time(sink, phase(CPU, "in processes"), job_fn, n, p)
+    with trace.child_sink() as sink:  # the processes record through it
+        # the pool starts a process per job submitted while none is idle, up to `workers`;
+        # each one runs the initializer first
+        clock = functools.partial(sink.record, "main", CLOCK, name)
+        start = ctx.Barrier(workers, action=clock, timeout=p.timeout)
+        with ProcessPoolExecutor(
+            workers, mp_context=ctx, initializer=_ready, initargs=(start,)
+        ) as pool:
+            job_fn = functools.partial(_cpu_in_a_process, pool)
+            await _at_the_same_time(sink, name, job_fn, n, p)
 
 
 async def _main(trace: Trace, p: Params) -> None:

@@ -1,32 +1,55 @@
 """gil with processes: every process has its own interpreter and its own GIL.
 
 One process per job, from the run's context. The CPU jobs now really run at the same
-moment, one per core: they speed up about ``min(jobs, cores)`` times, less the cost of
-starting a process (a fresh interpreter under spawn and forkserver, which is why a
-process pays off only for work much longer than its start). The I/O jobs overlap as
-threads do, at a higher price. Each process records its result through the trace's
-sink; the size of the work is computed once, in the parent, and passed along.
+moment, one per core: they speed up about ``min(jobs, cores)`` times. The I/O jobs
+overlap as threads do, at a higher price. Each process records its result through the
+trace's sink; the size of the work is computed once, in the parent, and passed along.
+
+Starting a process costs far more than starting a thread: a few milliseconds under
+fork (a copy of the parent, its modules already imported), a few hundred under spawn
+(a fresh interpreter) and forkserver (a child of a small server process), whose
+children import the modules they need. So the processes wait at a start line (a
+``multiprocessing.Barrier``, shared when they are created) whose action, run by the last
+one there before any is let go, starts the clock: the phase is timed from then, and the
+start-up is measured apart. A process pays off only for work much longer than its start.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Callable
+from multiprocessing.synchronize import Barrier
+from typing import Any
 
 from threeways._support import join_all
 from threeways._trace import Recorder, Trace
 
-from . import CPU, IO, IO_TICKS, SEQUENTIAL, Params, crunch, gil_enabled, page, phase, work_size
+from . import (
+    CLOCK,
+    CPU,
+    IO,
+    IO_TICKS,
+    SEQUENTIAL,
+    Params,
+    crunch,
+    gil_enabled,
+    page,
+    phase,
+    work_size,
+)
 
 _Job = Callable[[Recorder, str, int, int, Params], None]
 
 
 def _cpu_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    trace.record(f"job {job}", "starts", name)
     # step: compute (holds the GIL)
     trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": crunch(job, n)})
 
 
 def _io_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+    trace.record(f"job {job}", "starts", name)
     # step: wait for I/O (releases the GIL)
     time.sleep(IO_TICKS * p.tick)
     trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
@@ -40,13 +63,25 @@ def _one_after_another(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params)
     trace.record("main", "ends", name)
 
 
+def _start_together(start: Barrier, job_fn: _Job, *args: Any) -> None:
+    start.wait()  # at the start line until every process is there (or p.timeout passes)
+    job_fn(*args)
+
+
 def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
     ctx = trace.mp_context
     name = phase(kind, "in processes")
     trace.record("main", "starts", name)
     with trace.child_sink() as sink:
+        # the last process at the start line starts the clock, before any of them is let go
+        clock = functools.partial(sink.record, "main", CLOCK, name)
+        start = ctx.Barrier(p.jobs, action=clock, timeout=p.timeout)
         processes = [
-            ctx.Process(target=job_fn, args=(sink, name, job, n, p), name=f"job {job}")
+            ctx.Process(
+                target=_start_together,
+                args=(start, job_fn, sink, name, job, n, p),
+                name=f"job {job}",
+            )
             for job in range(1, p.jobs + 1)
         ]
         for process in processes:

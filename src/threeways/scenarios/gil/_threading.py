@@ -5,31 +5,51 @@ GIL, so the I/O jobs overlap and finish about ``jobs`` times sooner. A thread ru
 Python bytecode holds the GIL, and the interpreter hands it to another thread only every
 ``sys.getswitchinterval()`` seconds: the CPU jobs interleave but never run at the same
 moment, so they take as long as one after another (a little longer, from the
-hand-overs). On a free-threaded build (3.13t, ``sys._is_gil_enabled()`` false) the same
-code speeds up with the cores. Threads cannot return a value: each job records its
-result itself.
+hand-overs). On a free-threaded build (3.13t and later, ``sys._is_gil_enabled()``
+false) the same code speeds up with the cores. Threads cannot return a value: each job
+records its result itself.
+
+The threads wait at a start line (a ``threading.Barrier``) whose action, run by the last
+one there before any is let go, starts the clock: the phase is timed from then, and the
+start-up (well under a millisecond a thread) is measured apart, as in multiprocessing.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from threeways._support import join_all
 from threeways._trace import Trace
 
-from . import CPU, IO, IO_TICKS, SEQUENTIAL, Params, crunch, gil_enabled, page, phase, work_size
+from . import (
+    CLOCK,
+    CPU,
+    IO,
+    IO_TICKS,
+    SEQUENTIAL,
+    Params,
+    crunch,
+    gil_enabled,
+    page,
+    phase,
+    work_size,
+)
 
 _Job = Callable[[Trace, str, int, int, Params], None]
 
 
 def _cpu_job(trace: Trace, name: str, job: int, n: int, p: Params) -> None:
+    trace.record(f"job {job}", "starts", name)
     # step: compute (holds the GIL)
     trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": crunch(job, n)})
 
 
 def _io_job(trace: Trace, name: str, job: int, n: int, p: Params) -> None:
+    trace.record(f"job {job}", "starts", name)
     # step: wait for I/O (releases the GIL)
     time.sleep(IO_TICKS * p.tick)
     trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
@@ -43,11 +63,21 @@ def _one_after_another(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params)
     trace.record("main", "ends", name)
 
 
+def _start_together(start: threading.Barrier, job_fn: _Job, *args: Any) -> None:
+    start.wait()  # at the start line until every thread is there (or p.timeout passes)
+    job_fn(*args)
+
+
 def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
     name = phase(kind, "in threads")
     trace.record("main", "starts", name)
+    # the last thread at the start line starts the clock, before any of them is let go
+    clock = functools.partial(trace.record, "main", CLOCK, name)
+    start = threading.Barrier(p.jobs, action=clock, timeout=p.timeout)
     threads = [
-        threading.Thread(target=job_fn, args=(trace, name, job, n, p), name=f"job {job}")
+        threading.Thread(
+            target=_start_together, args=(start, job_fn, trace, name, job, n, p), name=f"job {job}"
+        )
         for job in range(1, p.jobs + 1)
     ]
     for thread in threads:
