@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 from collections.abc import Iterator
 from multiprocessing import forkserver, resource_tracker
 
 import pytest
 
+import threeways
+
 FAST = {"tick": 0.002, "timeout": 30.0}
 """Parameters that make a scenario quick: its observable does not depend on time."""
+
+
+@functools.cache
+def fast_run(name: str, model: str) -> threeways.Result:
+    """One quick run of ``name`` in ``model`` per session, for the tests that only read it
+    (its observable, the models' agreement, its timeline): the same run, not a rerun."""
+    return threeways.run(name, model, **FAST)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -15,7 +15,7 @@ import pytest
 import threeways
 from threeways import MODELS, scenarios
 
-from .conftest import FAST
+from .conftest import FAST, fast_run
 
 SCENARIOS = list(scenarios())
 
@@ -33,7 +33,7 @@ def _varied(sc: threeways.Scenario[Any]) -> dict[str, Any]:
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_observable_is_expected(name: str, model: str) -> None:
     # each model's observable equals the one the scenario expects, and no invariant breaks
-    result = threeways.run(name, model, **FAST)
+    result = fast_run(name, model)
     assert result.violations == []
     assert result.observable == result.expected
     assert result.ok
@@ -42,7 +42,7 @@ def test_observable_is_expected(name: str, model: str) -> None:
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_four_models_agree(name: str) -> None:
     # the four models produce one and the same observable
-    observables = {model: threeways.run(name, model, **FAST).observable for model in MODELS}
+    observables = {model: fast_run(name, model).observable for model in MODELS}
     assert len({repr(o) for o in observables.values()}) == 1, observables
 
 

@@ -17,7 +17,7 @@ from threeways import Event, Scenario, Span, scenarios
 from threeways._timeline import Lanes, lanes, timeline_svg, timeline_text
 from threeways.cli import main
 
-from .conftest import FAST
+from .conftest import FAST, fast_run
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -62,7 +62,7 @@ def test_default_hook_reads_waits_and_holds() -> None:
 @pytest.mark.parametrize("name", list(scenarios()))
 def test_every_scenario_draws_a_timeline(name: str, model: str) -> None:
     # every scenario in every model: spans lie within the run, and each actor gets one lane
-    result = threeways.run(name, model, **FAST)
+    result = fast_run(name, model)
     run = lanes(result)
     assert run.spans, "a timeline with no bars"
     for span in run.spans:
