@@ -208,3 +208,18 @@ def test_trio_cancelling_the_scope_stops_its_thread() -> None:
     trace = _Started()
     trio.run(_cancel_trio_job, trace)
     assert trace.actions == ["starts"]  # and no result
+
+
+def test_asyncio_pool_workers_get_the_stop_flag_from_the_initializer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a pool's worker keeps the run's stop flag from its initializer (the only way to
+    # share one); once set, a job there stops at its first look (run here in-process)
+    monkeypatch.setattr(gil_asyncio, "_stop", None)
+    ctx = Trace().mp_context
+    stop = ctx.Event()
+    gil_asyncio._ready(ctx.Barrier(1), stop)
+    assert crunch(1, 3 * CHECK_EVERY, gil_asyncio._stop_is_set) == crunch(1, 3 * CHECK_EVERY)
+    stop.set()
+    with pytest.raises(Stopped, match="after 0 of"):
+        gil_asyncio._cpu_job(Trace(), "x", 1, FOREVER, SC.params(), gil_asyncio._stop_is_set)

@@ -152,13 +152,14 @@ but not the thread, and asyncio.run waits for that thread at exit; so the task, 
 cancelled, sets the job's threading.Event itself. trio has it built in: in a thread
 started by trio.to_thread.run_sync, trio.from_thread.check_cancelled() raises
 trio.Cancelled once the waiting task is cancelled. Processes: multiprocessing's are
-terminated, a ProcessPoolExecutor is shut down with cancel_futures=True without waiting
-and its workers terminated, and anyio's to_process.run_sync(cancellable=True) kills its
-worker. CPU work on the loop cannot be interrupted by asyncio: asyncio.run turns Ctrl-C
-(the first one) into a cancellation of the main task, delivered at its next await, so
-Ctrl-C, like the heartbeat, waits for the job on the loop to end. trio raises
-KeyboardInterrupt at once, even in the middle of that job: its signal handler raises it
-wherever the code running is not trio's own (protected) machinery.
+terminated, and anyio's to_process.run_sync(cancellable=True) kills its worker; but a
+ProcessPoolExecutor cannot stop its workers (before 3.14), so its jobs look at a
+multiprocessing.Event, handed to each worker by the pool's initializer. CPU work on the
+loop cannot be interrupted by asyncio: asyncio.run turns Ctrl-C (the first one) into a
+cancellation of the main task, delivered at its next await, so Ctrl-C, like the
+heartbeat, waits for the job on the loop to end. trio raises KeyboardInterrupt at once,
+even in the middle of that job: its signal handler raises it wherever the code running
+is not trio's own (protected) machinery.
 """
     uses = {
         "threading": "a Thread per job: I/O overlaps, CPU takes turns on the GIL",

@@ -26,9 +26,12 @@ asyncio.sleep(0)``). Cancelling ``await asyncio.to_thread(...)`` ends the await 
 but not the thread, and ``asyncio.run`` waits for its threads at exit: asyncio has no
 way to tell a thread, so the task, when cancelled, sets a ``threading.Event`` that the
 job looks at every ``CHECK_EVERY`` steps. A job running in a pool process cannot be
-cancelled either: the pool is shut down with ``cancel_futures=True`` and without
-waiting, and the run terminates its workers, which are child processes (3.14 adds
-``terminate_workers()``).
+cancelled either, and the pool has no way to stop its workers before 3.14
+(``terminate_workers()``); killing them behind its back breaks the pool (and on 3.11 can
+crash its manager thread, CPython gh-107219). So the jobs look at a
+``multiprocessing.Event`` too, which the initializer keeps in each worker (a worker can
+only inherit one): set when the task is cancelled, it lets leaving the pool's ``with``,
+which waits for the running jobs, take a few milliseconds.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ import os
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.synchronize import Barrier
+from multiprocessing.synchronize import Barrier, Event
 from typing import Any
 
 from threeways._trace import Recorder, Trace
@@ -96,7 +99,7 @@ async def _cpu_in_a_process(
     pool: ProcessPoolExecutor, trace: Recorder, name: str, job: int, n: int, p: Params
 ) -> None:
     loop = asyncio.get_running_loop()
-    await loop.run_in_executor(pool, _cpu_job, trace, name, job, n, p)
+    await loop.run_in_executor(pool, _cpu_job, trace, name, job, n, p, _stop_is_set)
 
 
 async def _heartbeat(trace: Trace, p: Params) -> None:
@@ -123,10 +126,22 @@ async def _at_the_same_time(trace: Recorder, name: str, job_fn: _Job, n: int, p:
     trace.record("main", "ends", name)
 
 
-def _ready(start: Barrier) -> None:
+_stop: Event | None = None
+"""In a pool's worker process: the run's stop flag, kept there by the initializer."""
+
+
+def _ready(start: Barrier, stop: Event) -> None:
     """A worker process's initializer: its pickled name made the process import this
-    module; now wait at the start line (the last process there starts the clock)."""
+    module; keep the stop flag (a worker can only inherit one, so it comes this way, not
+    with each job), then wait at the start line (the last process there starts the clock)."""
+    global _stop
+    _stop = stop
     start.wait()
+
+
+def _stop_is_set() -> bool:
+    """In a pool's worker process: whether the run told the jobs to stop."""
+    return _stop is not None and _stop.is_set()
 
 
 async def _in_processes(trace: Trace, n: int, p: Params) -> None:
@@ -138,16 +153,15 @@ async def _in_processes(trace: Trace, n: int, p: Params) -> None:
         # each one runs the initializer first
         clock = functools.partial(sink.record, "main", CLOCK, name)
         start = ctx.Barrier(workers, action=clock, timeout=p.timeout)
+        stop = ctx.Event()  # the pool cannot stop a running job: the job looks at this flag
         with ProcessPoolExecutor(
-            workers, mp_context=ctx, initializer=_ready, initargs=(start,)
+            workers, mp_context=ctx, initializer=_ready, initargs=(start, stop)
         ) as pool:
             job_fn = functools.partial(_cpu_in_a_process, pool)
             try:
                 await _at_the_same_time(sink, name, job_fn, n, p)
             except asyncio.CancelledError:
-                # a running job cannot be cancelled: drop the queued ones and do not wait
-                # for the running ones (leaving `with` would); the run terminates them
-                pool.shutdown(wait=False, cancel_futures=True)
+                stop.set()  # leaving `with` waits for the running jobs: a look away now
                 raise
 
 
