@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+import trio
+
 import threeways
-from threeways import Event
-from threeways.scenarios.gil import crunch, work_size
+from threeways import Event, Trace
+from threeways.scenarios.gil import CHECK_EVERY, CPU, Stopped, crunch, work_size
+from threeways.scenarios.gil import _asyncio as gil_asyncio
+from threeways.scenarios.gil import _threading as gil_threading
+from threeways.scenarios.gil import _trio as gil_trio
 
 from ..conftest import FAST
 
 SC = threeways.get_scenario("gil")
 SMALL = {"jobs": 2, "work": 2_000, **FAST}
 """An explicit small size: the tests check results, not speed."""
+FOREVER = 10**12
+"""A job size that would run for hours: a test that uses it ends only if the job stops."""
 
 
 def _job(t: float, phase: str, job: int, result: object) -> Event:
@@ -28,6 +40,15 @@ def _phases(kind: str, results: list[object], how: str = "in threads") -> list[E
         events += [_job(t + 0.1, name, job, r) for job, r in enumerate(results, 1)]
         events.append(Event(t + 0.5, "main", "ends", name))
     return events
+
+
+def _one_after_another(results: list[object]) -> list[Event]:
+    """CPU jobs one after another, as on a loop: job j runs from t=j to t=j+0.5."""
+    name = "cpu, one after another"
+    events = [Event(0.0, "main", "starts", name)]
+    for job, r in enumerate(results, 1):
+        events += [Event(job, f"job {job}", "starts", name), _job(job + 0.5, name, job, r)]
+    return [*events, Event(9.0, "main", "ends", name)]
 
 
 def test_results_agree_and_timings_are_only_measured(model: str) -> None:
@@ -51,12 +72,15 @@ def test_results_agree_and_timings_are_only_measured(model: str) -> None:
 
 
 def test_invariant_catches_a_beat_on_a_blocked_loop() -> None:
-    # a heartbeat recorded while the CPU jobs run on the loop is reported
-    beat = Event(0.2, "heartbeat", "beats", 1)
-    events = sorted([*_phases("cpu", [7, 8]), *_phases("io", ["page 1", "page 2"]), beat], key=_t)
+    # a heartbeat recorded while a CPU job runs on the loop is reported; between two jobs
+    # (the checkpoint after each) it may beat
+    beats = [Event(t, "heartbeat", "beats", i) for i, t in enumerate((0.5, 1.2, 1.7, 2.2), 1)]
+    cpu = _one_after_another([7, 8]) + _phases("cpu", [7, 8])[-4:]  # and "cpu in threads"
+    events = sorted([*cpu, *_phases("io", ["page 1", "page 2"]), *beats], key=_t)
     p = SC.params(jobs=2, work=10)
     assert list(SC.invariants(events, p)) == [
-        "the heartbeat beat at t=0.200s while CPU work blocked the loop"
+        "the heartbeat beat at t=1.200s while CPU work blocked the loop",
+        "the heartbeat beat at t=2.200s while CPU work blocked the loop",
     ]
 
 
@@ -119,3 +143,83 @@ def test_invariant_catches_a_job_started_before_the_clock() -> None:
     assert list(SC.invariants(sorted(events, key=_t), p)) == [
         "job 1 started cpu in threads before the clock"
     ]
+
+
+class _Started:
+    """A recorder that tells, from any thread, when a job has started."""
+
+    def __init__(self) -> None:
+        self.actions: list[str] = []
+        self.started = threading.Event()
+
+    def record(self, actor: str, action: str, detail: Any = "") -> None:
+        self.actions.append(action)
+        if action == "starts":
+            self.started.set()
+
+
+def test_a_cpu_job_stops_at_its_next_look_at_the_flag() -> None:
+    # the job asks `stopped` every CHECK_EVERY steps and stops at the first true answer,
+    # however much work is left; unasked, or told to go on, it computes the same result
+    answers = iter([False, False, True])
+    with pytest.raises(Stopped, match=f"after {2 * CHECK_EVERY} of"):
+        crunch(1, FOREVER, lambda: next(answers))
+    n = 3 * CHECK_EVERY + 5
+    assert crunch(1, n, lambda: False) == crunch(1, n)
+
+
+def test_threading_stops_its_cpu_threads_when_main_is_interrupted() -> None:
+    # when main stops waiting for the threads (here: its timeout, like Ctrl-C), it sets
+    # their flag and the CPU jobs end early (else this job would run for hours)
+    p = SC.params(jobs=1, timeout=0.0)
+    with pytest.raises(TimeoutError):
+        gil_threading._at_the_same_time(Trace(), CPU, gil_threading._cpu_job, FOREVER, p)
+    for thread in threading.enumerate():
+        if thread.name == "job 1":
+            thread.join(30)
+            assert not thread.is_alive()
+
+
+async def _cancel_asyncio_job(trace: _Started) -> None:
+    async with asyncio.TaskGroup() as tg:
+        task = tg.create_task(gil_asyncio._cpu_in_a_thread(trace, "x", 1, FOREVER, SC.params()))
+        await asyncio.to_thread(trace.started.wait, 30)
+        task.cancel()
+
+
+def test_asyncio_cancelling_the_task_stops_its_thread() -> None:
+    # cancelling the task that awaits to_thread sets the job's flag, and the thread ends
+    # early: asyncio.run waits for its threads, so it returns only once the job stopped
+    trace = _Started()
+    asyncio.run(_cancel_asyncio_job(trace))
+    assert trace.actions == ["starts"]  # and no result
+
+
+async def _cancel_trio_job(trace: _Started) -> None:
+    async with trio.open_nursery() as nursery:
+        nursery.start_soon(gil_trio._cpu_in_a_thread, trace, "x", 1, FOREVER, SC.params())
+        await trio.to_thread.run_sync(trace.started.wait, 30)
+        nursery.cancel_scope.cancel()
+
+
+def test_trio_cancelling_the_scope_stops_its_thread() -> None:
+    # a cancelled scope makes trio.from_thread.check_cancelled raise Cancelled in the
+    # job's thread; trio waits for that thread, so the run ends only once the job stopped
+    trace = _Started()
+    trio.run(_cancel_trio_job, trace)
+    assert trace.actions == ["starts"]  # and no result
+
+
+def test_asyncio_pool_workers_get_the_stop_flag_from_the_initializer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a pool's worker keeps the run's stop flag from its initializer (the only way to
+    # share one); once set, a job there stops at its first look (run here in-process)
+    monkeypatch.setattr(gil_asyncio, "_stop", None)
+    ctx = Trace().mp_context
+    stop = ctx.Event()
+    gil_asyncio._ready(ctx.Barrier(1), stop)
+    assert crunch(1, 3 * CHECK_EVERY, gil_asyncio._stop_is_set) == crunch(1, 3 * CHECK_EVERY)
+    stop.set()
+    with pytest.raises(Stopped, match="after 0 of"):
+        gil_asyncio._cpu_job(Trace(), "x", 1, FOREVER, SC.params(), gil_asyncio._stop_is_set)

@@ -6,7 +6,7 @@ import itertools
 import os
 import sys
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from time import perf_counter
@@ -22,6 +22,8 @@ IO_TICKS = 2
 """How long one I/O job waits, in ticks."""
 MIN_WORK = 1_000
 """The fewest loop iterations a calibrated CPU job does (with ``tick=0``)."""
+CHECK_EVERY = 2**14
+"""How many steps a CPU job takes between two looks at its stop flag (a millisecond or two)."""
 
 CPU = "cpu"
 IO = "io"
@@ -39,15 +41,28 @@ class Params(_BaseParams):
     tick: float = param(0.05, "seconds per tick: scales every sleep in the scenario", min=0)
 
 
-def crunch(job: int, n: int) -> int:
+class Stopped(Exception):
+    """Raised by a CPU job that was told to stop before it was done."""
+
+
+def crunch(job: int, n: int, stopped: Callable[[], object] | None = None) -> int:
     """The CPU-bound job: ``n`` steps of a pure-Python pseudo-random generator.
 
     Pure Python on purpose: every step holds the GIL (a C function such as hashlib's
     could release it). The result is a checksum of the job's number and its size.
+
+    Python has no way to cancel or kill a thread from outside, so a job that runs in one
+    must stop itself: every CHECK_EVERY steps it calls ``stopped`` and raises
+    :class:`Stopped` if the answer is true (``threading.Event().is_set`` is such a flag).
+    ``trio.from_thread.check_cancelled`` fits too: it raises ``trio.Cancelled`` itself
+    once the task waiting for the thread is cancelled.
     """
     x = job
-    for _ in range(n):
-        x = (x * 1_103_515_245 + 12_345) & 0x7FFF_FFFF
+    for done in range(0, n, CHECK_EVERY):
+        if stopped is not None and stopped():
+            raise Stopped(f"job {job} stopped after {done} of {n} steps")
+        for _ in range(min(CHECK_EVERY, n - done)):
+            x = (x * 1_103_515_245 + 12_345) & 0x7FFF_FFFF
     return x
 
 
@@ -115,15 +130,36 @@ up with the cores too: the measurements say which build ran.
 
 asyncio and trio run every task on one thread and switch only at an await (a
 checkpoint): CPU work run directly in a task blocks the whole event loop. A heartbeat
-task that beats every tick shows it: it starves (no beat at all) while the CPU jobs run
-on the loop. Offloaded, the same work behaves like the other models: asyncio.to_thread
-or trio.to_thread.run_sync run it in threads (no speed-up, and the heartbeat beats but
-late: each time the loop's thread wakes up, it must win the GIL back from the CPU
-threads, a switch interval or more, many on a busy machine, so its longest gap grows to
-a few ticks), and a process pool runs it in processes (a speed-up, and the loop beats on
-time). asyncio has loop.run_in_executor with a ProcessPoolExecutor; trio has no process
-pool (trio issue #5), and the usual answer is anyio's to_process.run_sync, which runs on
-trio. I/O-bound work needs no thread at all there: tasks that await overlap by design.
+task that beats every tick shows it: it never beats while a CPU job runs on the loop,
+and can get in only at the checkpoint between two jobs (awaiting a coroutine is not a
+checkpoint: only a real suspension is). Offloaded, the same work behaves like the other
+models: asyncio.to_thread or trio.to_thread.run_sync run it in threads (no speed-up, and
+the heartbeat beats but late: each time the loop's thread wakes up, it must win the GIL
+back from the CPU threads, a switch interval or more, many on a busy machine, so its
+longest gap grows to a few ticks), and a process pool runs it in processes (a speed-up,
+and the loop beats on time). asyncio has loop.run_in_executor with a
+ProcessPoolExecutor; trio has no process pool (trio issue #5), and the usual answer is
+anyio's to_process.run_sync, which runs on trio. I/O-bound work needs no thread at all
+there: tasks that await overlap by design.
+
+Stopping (Ctrl-C) shows one more difference. A process can be killed from outside; a
+thread cannot: Python has no way to cancel or kill one, so a CPU job in a thread must
+stop itself. Each job looks at a stop flag every 2**14 steps (a millisecond or two), and
+ends early when it is set. threading: Ctrl-C raises KeyboardInterrupt in the main thread
+only; main, interrupted while it joins the threads, sets a threading.Event that the jobs
+look at. asyncio: cancelling a task that awaits asyncio.to_thread ends the await at once
+but not the thread, and asyncio.run waits for that thread at exit; so the task, when
+cancelled, sets the job's threading.Event itself. trio has it built in: in a thread
+started by trio.to_thread.run_sync, trio.from_thread.check_cancelled() raises
+trio.Cancelled once the waiting task is cancelled. Processes: multiprocessing's are
+terminated, and anyio's to_process.run_sync(cancellable=True) kills its worker; but a
+ProcessPoolExecutor cannot stop its workers (before 3.14), so its jobs look at a
+multiprocessing.Event, handed to each worker by the pool's initializer. CPU work on the
+loop cannot be interrupted by asyncio: asyncio.run turns Ctrl-C (the first one) into a
+cancellation of the main task, delivered at its next await, so Ctrl-C, like the
+heartbeat, waits for the job on the loop to end. trio raises KeyboardInterrupt at once,
+even in the middle of that job: its signal handler raises it wherever the code running
+is not trio's own (protected) machinery.
 """
     uses = {
         "threading": "a Thread per job: I/O overlaps, CPU takes turns on the GIL",
@@ -277,8 +313,18 @@ def _last_results(events: Sequence[Event]) -> dict[str, float]:
 
 
 def _beats_while_blocked(events: Sequence[Event]) -> Iterator[Event]:
-    """Heartbeats while CPU jobs run one after another (in asyncio and trio: on the loop)."""
-    spans = [span for name, span in _phase_spans(events).items() if name == phase(CPU, SEQUENTIAL)]
+    """Heartbeats while a CPU job runs one after another (in asyncio and trio: on the loop).
+
+    From a job's "starts" to its result: the loop gets control back only between jobs.
+    """
+    name = phase(CPU, SEQUENTIAL)
+    since: dict[str, float] = {}
+    spans = []
+    for e in events:
+        if e.action == "starts" and e.detail == name:
+            since[e.actor] = e.t
+        elif isinstance(e.detail, dict) and e.detail.get("phase") == name and e.actor in since:
+            spans.append((since.pop(e.actor), e.t))
     for e in events:
         if e.actor == "heartbeat" and any(start < e.t < end for start, end in spans):
             yield e

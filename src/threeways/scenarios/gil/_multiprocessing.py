@@ -12,6 +12,10 @@ children import the modules they need. So the processes wait at a start line (a
 ``multiprocessing.Barrier``, shared when they are created) whose action, run by the last
 one there before any is let go, starts the clock: the phase is timed from then, and the
 start-up is measured apart. A process pays off only for work much longer than its start.
+
+
+Unlike a thread, a process can be stopped from outside: on Ctrl-C the run terminates
+every child (``terminate()``: SIGTERM), so the jobs need no stop flag.
 """
 
 from __future__ import annotations

@@ -12,10 +12,20 @@ records its result itself.
 The threads wait at a start line (a ``threading.Barrier``) whose action, run by the last
 one there before any is let go, starts the clock: the phase is timed from then, and the
 start-up (well under a millisecond a thread) is measured apart, as in multiprocessing.
+
+
+Ctrl-C raises ``KeyboardInterrupt`` in the main thread only, and a thread cannot be
+cancelled or killed from outside. A job run one after another runs in main, where the
+interrupt stops it at once. The threads must stop themselves: main, interrupted while it
+joins them, sets a ``threading.Event``; each CPU job looks at it every ``CHECK_EVERY``
+steps (``crunch``'s ``stopped``) and ends early with ``Stopped``, which its thread takes
+as the end. An I/O job (a ``time.sleep`` here) cannot be cut short either, but ends by
+itself within ``IO_TICKS`` ticks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 import time
@@ -32,6 +42,7 @@ from . import (
     IO_TICKS,
     SEQUENTIAL,
     Params,
+    Stopped,
     crunch,
     gil_enabled,
     page,
@@ -39,19 +50,25 @@ from . import (
     work_size,
 )
 
-_Job = Callable[[Trace, str, int, int, Params], None]
+_Flag = Callable[[], object]
+_Job = Callable[[Trace, str, int, int, Params, _Flag | None], None]
 
 
-def _cpu_job(trace: Trace, name: str, job: int, n: int, p: Params) -> None:
+def _cpu_job(
+    trace: Trace, name: str, job: int, n: int, p: Params, stopped: _Flag | None = None
+) -> None:
     trace.record(f"job {job}", "starts", name)
     # step: compute (holds the GIL)
-    trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": crunch(job, n)})
+    result = crunch(job, n, stopped)  # `stopped`: how a job in a thread learns to stop
+    trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": result})
 
 
-def _io_job(trace: Trace, name: str, job: int, n: int, p: Params) -> None:
+def _io_job(
+    trace: Trace, name: str, job: int, n: int, p: Params, stopped: _Flag | None = None
+) -> None:
     trace.record(f"job {job}", "starts", name)
     # step: wait for I/O (releases the GIL)
-    time.sleep(IO_TICKS * p.tick)
+    time.sleep(IO_TICKS * p.tick)  # cannot be cut short either: ends within IO_TICKS ticks
     trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
 
 
@@ -59,13 +76,14 @@ def _one_after_another(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params)
     name = phase(kind, SEQUENTIAL)
     trace.record("main", "starts", name)
     for job in range(1, p.jobs + 1):
-        job_fn(trace, name, job, n, p)
+        job_fn(trace, name, job, n, p, None)  # in main: Ctrl-C interrupts it directly
     trace.record("main", "ends", name)
 
 
 def _start_together(start: threading.Barrier, job_fn: _Job, *args: Any) -> None:
     start.wait()  # at the start line until every thread is there (or p.timeout passes)
-    job_fn(*args)
+    with contextlib.suppress(Stopped):  # told to stop: the thread just ends
+        job_fn(*args)
 
 
 def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
@@ -74,15 +92,22 @@ def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) 
     # the last thread at the start line starts the clock, before any of them is let go
     clock = functools.partial(trace.record, "main", CLOCK, name)
     start = threading.Barrier(p.jobs, action=clock, timeout=p.timeout)
+    stop = threading.Event()  # a thread cannot be cancelled: a CPU job looks at this flag
     threads = [
         threading.Thread(
-            target=_start_together, args=(start, job_fn, trace, name, job, n, p), name=f"job {job}"
+            target=_start_together,
+            args=(start, job_fn, trace, name, job, n, p, stop.is_set),
+            name=f"job {job}",
         )
         for job in range(1, p.jobs + 1)
     ]
-    for thread in threads:
-        thread.start()
-    join_all(threads, p.timeout)
+    try:
+        for thread in threads:
+            thread.start()
+        join_all(threads, p.timeout)
+    except BaseException:  # Ctrl-C (KeyboardInterrupt, in main) or a stuck thread
+        stop.set()  # the CPU jobs end at their next look
+        raise
     trace.record("main", "ends", name)
 
 

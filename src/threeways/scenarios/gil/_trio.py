@@ -2,19 +2,28 @@
 
 Every task runs on trio's one thread, and trio switches tasks only at a checkpoint (an
 ``await`` of a trio function). A CPU job called directly holds the loop until it
-returns: the heartbeat task, which beats every tick, does not beat once while the CPU
-jobs run one after another. I/O jobs need no thread: tasks that ``await trio.sleep``
-overlap by design.
+returns: the heartbeat task, which beats every tick, does not beat once while a job
+runs: it can get in only at the checkpoint after one (``trio.lowlevel.checkpoint()``).
+I/O jobs need no thread: tasks that ``await trio.sleep`` overlap by design.
 
-Offloaded, CPU work behaves as in the other models. ``trio.to_thread.run_sync`` runs each
-job in a thread: no speed-up, and the heartbeat beats, but late, since trio's thread must
-win the GIL back from the CPU threads each time it wakes up; idle threads stay cached a
-few seconds for reuse. trio has no process pool (trio issue #5): the usual answer is
-anyio, which runs on top of trio, and its ``anyio.to_process.run_sync``, which lends each
-call a worker process of its own (at most one per core at a time) and keeps idle ones
-until ``trio.run`` ends. anyio has no initializer to wait at a start line, so the
-workers are started first by a call each that does nothing, and the clock starts when
-those calls are back: the start-up is measured apart.
+Offloaded, CPU work behaves as in the other models. ``trio.to_thread.run_sync`` runs
+each job in a thread: no speed-up, and the heartbeat beats, but late, since trio's
+thread must win the GIL back from the CPU threads each time it wakes up; idle threads
+stay cached ten seconds for reuse. trio has no process pool (trio issue #5): the usual
+answer is anyio, which runs on top of trio, and its ``anyio.to_process.run_sync``, which
+lends each call a worker process of its own (at most one per core at a time) and keeps
+idle ones until ``trio.run`` ends. anyio has no initializer to wait at a start line, so
+the workers are started first by a call each that does nothing, and the clock starts
+when those calls are back: the start-up is measured apart.
+
+Ctrl-C: trio raises ``KeyboardInterrupt`` at once wherever the code running is not
+trio's own (protected) machinery, so even in the middle of a CPU job on the loop;
+otherwise, at the next checkpoint. A thread cannot be cancelled: trio waits for it (or,
+with ``abandon_on_cancel=True``, leaves it running), but has the flag built in: inside
+``trio.to_thread.run_sync``, ``trio.from_thread.check_cancelled()`` raises
+``trio.Cancelled`` once the waiting task is cancelled, and the job calls it every
+``CHECK_EVERY`` steps. ``anyio.to_process.run_sync(..., cancellable=True)`` kills the
+worker process when the task is cancelled; without it, anyio waits for the job.
 """
 
 from __future__ import annotations
@@ -43,12 +52,16 @@ from . import (
 )
 
 _Job = Callable[[Recorder, str, int, int, Params], Coroutine[Any, Any, None]]
+_Flag = Callable[[], object]
 
 
-def _cpu_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
+def _cpu_job(
+    trace: Recorder, name: str, job: int, n: int, p: Params, stopped: _Flag | None = None
+) -> None:
     trace.record(f"job {job}", "starts", name)
     # step: compute (holds the GIL)
-    trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": crunch(job, n)})
+    result = crunch(job, n, stopped)  # `stopped`: how a job in a thread learns to stop
+    trace.record(f"job {job}", "computes", {"phase": name, "job": job, "result": result})
 
 
 async def _io_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
@@ -60,14 +73,19 @@ async def _io_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> No
 
 async def _cpu_on_the_loop(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
     _cpu_job(trace, name, job, n, p)  # no checkpoint inside: the loop is blocked until it returns
+    await trio.lowlevel.checkpoint()  # the heartbeat, or a cancellation, gets in here
 
 
 async def _cpu_in_a_thread(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
-    await trio.to_thread.run_sync(_cpu_job, trace, name, job, n, p)
+    # a thread cannot be cancelled: the job asks trio now and then, which raises Cancelled
+    # in the thread once this task is cancelled
+    stopped = trio.from_thread.check_cancelled
+    await trio.to_thread.run_sync(_cpu_job, trace, name, job, n, p, stopped)
 
 
 async def _cpu_in_a_process(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
-    await anyio.to_process.run_sync(_cpu_job, trace, name, job, n, p)
+    # cancellable: once this task is cancelled, anyio kills the worker process (else it waits)
+    await anyio.to_process.run_sync(_cpu_job, trace, name, job, n, p, cancellable=True)
 
 
 async def _heartbeat(trace: Trace, p: Params) -> None:
