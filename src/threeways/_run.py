@@ -99,6 +99,8 @@ def _stop(trace: Trace, threads_before: set[threading.Thread]) -> None:
     threading.excepthook = _quiet_when_cancelled
     try:
         for thread in set(threading.enumerate()) - threads_before:
+            if thread.name.startswith("Trio thread"):  # trio's idle worker cache, by design
+                continue
             thread.join(max(0.0, deadline - monotonic()))
     finally:
         threading.excepthook = hook
