@@ -13,7 +13,7 @@ from ._protocol import Result
 from ._registry import UnknownName, check_model, get_scenario
 from ._trace import RunCancelled, Trace
 
-__all__ = ["GRACE_S", "check_start_method", "run", "start_methods"]
+__all__ = ["GRACE_S", "check_start_method", "is_trio_cache", "run", "start_methods"]
 
 GRACE_S = 1.0
 """How long an interrupted run gives its threads and processes to stop."""
@@ -99,11 +99,16 @@ def _stop(trace: Trace, threads_before: set[threading.Thread]) -> None:
     threading.excepthook = _quiet_when_cancelled
     try:
         for thread in set(threading.enumerate()) - threads_before:
-            if thread.name.startswith("Trio thread"):  # trio's idle worker cache, by design
+            if is_trio_cache(thread):
                 continue
             thread.join(max(0.0, deadline - monotonic()))
     finally:
         threading.excepthook = hook
+
+
+def is_trio_cache(thread: threading.Thread) -> bool:
+    """One of trio's idle cached worker threads: kept about 10 s by design, never waited for."""
+    return thread.name.startswith("Trio thread")
 
 
 def _quiet_when_cancelled(args: threading.ExceptHookArgs) -> None:

@@ -36,6 +36,7 @@ from time import monotonic
 import pytest
 
 from ._protocol import MODELS
+from ._run import is_trio_cache
 
 __all__ = ["model", "start_method", "threeways_leak_check"]
 
@@ -102,7 +103,7 @@ def _leftover_threads(before: set[threading.Thread]) -> list[str]:
     deadline = monotonic() + LEAK_WAIT_S
     left = []
     for thread in set(threading.enumerate()) - before:
-        if thread.name.startswith("Trio thread"):  # trio's idle worker cache, by design
+        if is_trio_cache(thread):
             continue
         thread.join(max(0.0, deadline - monotonic()))
         if thread.is_alive():
