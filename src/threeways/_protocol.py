@@ -40,6 +40,7 @@ from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 from ._trace import Event, Trace
 
 __all__ = [
+    "ENDS",
     "MODELS",
     "Observable",
     "Param",
@@ -77,6 +78,9 @@ HOLDS = ("acquires", "goes in", "enters", "holds", "locks", "takes the lock", "g
 """Actions after which an actor holds something (a lock, a slot) until it frees it."""
 FREES = ("releases", "comes out", "leaves", "exits", "unlocks", "gives back")
 """Actions that free what an actor held."""
+ENDS = ("ends", "finishes", "is done", "returns", "raises", "goes home", "stops", "exits")
+"""Actions that end an actor's part of a run, unless a scenario says otherwise
+(:meth:`Scenario.finished`)."""
 
 
 def param(default: Any, help: str, *, min: float | None = None, max: float | None = None) -> Any:
@@ -227,6 +231,18 @@ class Scenario(ABC, Generic[P]):
                     state = "holding" if holding else "running"
                 spans.append(Span(actor, event.t, after.t, state))
         return spans
+
+    def finished(self, last: Event, p: P) -> bool:
+        """Whether an actor whose latest event is ``last`` has done its whole part.
+
+        When a run fails or times out, the actors not finished are the ones reported as
+        still running, each with what it last did ("Benz waits at red (trip 2) since
+        0.31 s"). The default counts an actor as finished when its latest action begins
+        with one of :data:`ENDS`; a scenario whose actors end otherwise (a car after its
+        last trip) overrides this. An actor that only ever has moments (a callback) is
+        finished after each of them.
+        """
+        return last.action.startswith(ENDS)
 
     def narrate(self, event: Event) -> str:
         """One line of the story for ``event``: ``"Benz passes (trip 1)"``."""
