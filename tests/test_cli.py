@@ -20,7 +20,17 @@ from threeways.cli import main
 
 FAST = ["--tick", "0.002"]
 EVENT_KEYS = {"t", "actor", "action", "detail"}
-RUN_KEYS = {"scenario", "model", "params", "observable", "expected", "events", "elapsed_s", "ok"}
+RUN_KEYS = {
+    "scenario",
+    "model",
+    "params",
+    "observable",
+    "expected",
+    "events",
+    "elapsed_s",
+    "ok",
+    "error",
+}
 
 
 def test_one_model_tells_the_story(capsys: pytest.CaptureFixture[str], model: str) -> None:
@@ -287,4 +297,6 @@ def test_a_crashing_model_is_reported_and_the_others_run(
     for r in runs:
         assert r.keys() >= RUN_KEYS
         assert r["ok"] is (r["model"] != "asyncio")
-    assert "RuntimeError: boom" in runs[2]["violations"][0]
+    assert runs[2]["error"]["kind"] == "internal"
+    assert "RuntimeError: boom" in runs[2]["error"]["message"]
+    assert all(r["error"] is None for i, r in enumerate(runs) if i != 2)

@@ -16,25 +16,30 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._failure import Failure, RunFailed, WorkerError
 from ._protocol import MODELS, Observable, Param, Params, Result, Scenario, Span, param
 from ._registry import UnknownName, get_scenario, scenarios
 from ._run import run, start_methods
-from ._trace import ChildTrace, Event, Recorder, RunCancelled, Trace
+from ._trace import ChildTrace, Event, InjectedFault, Recorder, RunCancelled, Trace
 
 __all__ = [
     "MODELS",
     "ChildTrace",
     "Event",
+    "Failure",
+    "InjectedFault",
     "Observable",
     "Param",
     "Params",
     "Recorder",
     "Result",
     "RunCancelled",
+    "RunFailed",
     "Scenario",
     "Span",
     "Trace",
     "UnknownName",
+    "WorkerError",
     "get_scenario",
     "param",
     "print_results",

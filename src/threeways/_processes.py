@@ -8,6 +8,12 @@ mask is inherited through fork and exec), and the child, once running, ignores S
 and unblocks it: a pending Ctrl-C is dropped there, and the parent, which gets it too,
 stops its children itself. CPython's resource tracker is started the same way.
 
+A child that raises does not print its traceback either: it writes the error to the run's
+sink (:func:`threeways._trace.report_child_failure`), where the parent finds it, names it
+and rebuilds it, and exits with code 1 as the standard ``Process`` would. And each process
+started while a run is on is listed in :data:`started`, so that cleaning up after a failure
+stops the run's own processes and never another part of the program's.
+
 Pools and managers made from such a context start their processes through it too.
 Processes are plain subclasses of the standard ones, defined at module level so that
 spawn and forkserver can pickle them.
@@ -21,16 +27,22 @@ from functools import cache
 from multiprocessing.context import BaseContext
 from typing import Any
 
-__all__ = ["quiet_context"]
+__all__ = ["quiet_context", "started"]
 
 _HAVE_SIGMASK = hasattr(signal, "pthread_sigmask")
 _SIGINT = {signal.SIGINT}
 
+started: list[Any] | None = None
+"""While a run is on: every process started from a quiet context, in order."""
+
 
 class _QuietStart:
-    """Mixed into a Process class: start with SIGINT blocked, run with it ignored."""
+    """Mixed into a Process class: start with SIGINT blocked, run with it ignored, and
+    report an exception to the run instead of printing it."""
 
     def start(self) -> None:
+        if started is not None:
+            started.append(self)
         if not _HAVE_SIGMASK:
             return super().start()  # type: ignore[misc, no-any-return]
         old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGINT)
@@ -43,7 +55,16 @@ class _QuietStart:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         if _HAVE_SIGMASK:
             signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGINT)
-        super().run()  # type: ignore[misc]
+        try:
+            super().run()  # type: ignore[misc]
+        except SystemExit:
+            raise
+        except BaseException as error:
+            from ._trace import report_child_failure
+
+            if not report_child_failure(error, self.name):  # type: ignore[attr-defined]
+                raise  # not a run's child: let multiprocessing print it
+            raise SystemExit(1) from None  # exit code 1, as for an exception, but quietly
 
 
 def _define(method: str) -> type[BaseContext]:

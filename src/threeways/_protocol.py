@@ -39,6 +39,9 @@ from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
 from ._trace import Event, Trace
 
+if typing.TYPE_CHECKING:
+    from ._failure import Failure
+
 __all__ = [
     "ENDS",
     "MODELS",
@@ -232,17 +235,17 @@ class Scenario(ABC, Generic[P]):
                 spans.append(Span(actor, event.t, after.t, state))
         return spans
 
-    def finished(self, last: Event, p: P) -> bool:
-        """Whether an actor whose latest event is ``last`` has done its whole part.
+    def finished(self, events: Sequence[Event], p: P) -> bool:
+        """Whether an actor whose events so far are ``events`` (in order) has done its part.
 
         When a run fails or times out, the actors not finished are the ones reported as
         still running, each with what it last did ("Benz waits at red (trip 2) since
         0.31 s"). The default counts an actor as finished when its latest action begins
         with one of :data:`ENDS`; a scenario whose actors end otherwise (a car after its
-        last trip) overrides this. An actor that only ever has moments (a callback) is
+        last trip) overrides this. An actor that only has moments (a callback) is
         finished after each of them.
         """
-        return last.action.startswith(ENDS)
+        return events[-1].action.startswith(ENDS)
 
     def narrate(self, event: Event) -> str:
         """One line of the story for ``event``: ``"Benz passes (trip 1)"``."""
@@ -277,11 +280,13 @@ class Result:
     violations: Sequence[str] = ()
     start_method: str | None = None
     measurements: Mapping[str, Any] = field(default_factory=dict)
+    failure: Failure | None = None
+    """Why the run failed (a worker's error, a timeout), or None if it ran to its end."""
 
     @property
     def ok(self) -> bool:
-        """The observable is the expected one and every invariant holds."""
-        return self.observable == self.expected and not self.violations
+        """The run ended, its observable is the expected one, and every invariant holds."""
+        return self.failure is None and self.observable == self.expected and not self.violations
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON form printed by ``--json``: one object per run."""
@@ -296,5 +301,6 @@ class Result:
             "violations": list(self.violations),
             "measurements": dict(self.measurements),
             "elapsed_s": round(self.elapsed_s, 6),
+            "error": None if self.failure is None else self.failure.as_dict(),
             "events": [e.as_dict() for e in self.events],
         }

@@ -39,6 +39,8 @@ def narrative(scenario: Scenario[Any], result: Result) -> Text:
     if result.start_method:
         text.append(f" ({result.start_method})", style="dim")
     text.append("\n")
+    if result.failure is not None:
+        return text.append(f"failed: {result.failure.message}", style="bold red")
     for key, value in result.measurements.items():
         text.append(f"{key}: {compact(value)}\n", style="cyan")
     for line in result.violations:

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
-import threading
 from operator import attrgetter
-from time import monotonic, perf_counter
+from time import perf_counter
 from typing import Any
 
-from ._protocol import Result
+from . import _failure
+from ._failure import Failure, RunFailed, WorkerError
+from ._protocol import Params, Result, Scenario
 from ._registry import UnknownName, check_model, get_scenario
-from ._trace import RunCancelled, Trace
+from ._supervise import GRACE_S, Supervisor, is_trio_cache
+from ._support import WorkerExited
+from ._trace import Event, RunCancelled, Trace
 
 __all__ = ["GRACE_S", "check_start_method", "is_trio_cache", "run", "start_methods"]
-
-GRACE_S = 1.0
-"""How long an interrupted run gives its threads and processes to stop."""
 
 
 def start_methods() -> list[str]:
@@ -39,15 +39,28 @@ def _platform_default() -> str:
     return "forkserver" if sys.version_info >= (3, 14) else "fork"
 
 
-def run(scenario: str, model: str, *, start_method: str | None = None, **params: Any) -> Result:
+def run(
+    scenario: str,
+    model: str,
+    *,
+    start_method: str | None = None,
+    fail_at: str | None = None,
+    **params: Any,
+) -> Result:
     """Run ``scenario`` in ``model`` with ``params`` and return its :class:`Result`.
 
     ``threeways.run("traffic_light", "trio", cars=3)``. ``start_method`` applies to the
-    ``multiprocessing`` model (default: the platform's). Raises ``UnknownName`` for an
-    unknown scenario, model or start method, ``TypeError``/``ValueError`` for bad
-    parameters, and whatever the implementation raised if it failed (a wait that timed
-    out, an ``ExceptionGroup`` from a task group...). On ``KeyboardInterrupt`` it stops
-    the run's threads and processes within about :data:`GRACE_S` before re-raising.
+    ``multiprocessing`` model (default: the platform's). ``fail_at`` injects a failure:
+    the first time a worker is about to record an event whose "actor action" begins with
+    it (``"Benz passes"``), that worker raises :class:`~threeways.InjectedFault` instead.
+
+    Raises ``UnknownName`` for an unknown scenario, model or start method,
+    ``TypeError``/``ValueError`` for bad parameters, and :class:`~threeways.RunFailed` when
+    the run fails: a worker raised an exception nobody handled, or the run could not finish
+    within its timeout. ``RunFailed`` is an ``ExceptionGroup`` of the errors, the same in
+    every model, with the run so far (every event up to the failure) as its ``result``.
+    On ``KeyboardInterrupt`` it stops the run's threads and processes within about
+    :data:`GRACE_S` before re-raising.
     """
     sc = get_scenario(scenario)
     check_model(model, sc.models)
@@ -56,61 +69,97 @@ def run(scenario: str, model: str, *, start_method: str | None = None, **params:
     method = None
     if model == "multiprocessing":
         method = check_start_method(start_method or start_methods()[0])
-    trace = Trace(start_method=method)
-    before = set(threading.enumerate())
-    start = perf_counter()
-    try:
-        main(trace, p)
-    except BaseException as exc:
-        _stop(trace, before)
-        if isinstance(exc, BaseExceptionGroup) and exc.split(KeyboardInterrupt)[0]:
+    supervisor = Supervisor(model, start_method=method, fail_at=fail_at)
+    trace = supervisor.trace
+    with supervisor, supervisor.asyncio_logs():
+        start = perf_counter()
+        error: BaseException | None = None
+        try:
+            main(trace, p)
+        except BaseException as exc:
+            error = exc
+        supervisor.main_done()
+        elapsed = perf_counter() - start
+        if _interrupted(error, trace):
+            supervisor.cleanup()
+            if isinstance(error, KeyboardInterrupt):
+                raise error
             # A nursery or task group wraps the interrupt with whatever else it caught.
-            raise KeyboardInterrupt from exc
-        raise
-    elapsed = perf_counter() - start
+            raise KeyboardInterrupt from error
+        errors = _errors(supervisor, error)
+        not_stopped = supervisor.cleanup() if errors or error is not None else []
     events = sorted(trace.events, key=attrgetter("t"))  # stable: each actor keeps its order
+    if error is not None and not errors:
+        raise error  # nothing a worker did: a bug in the run itself, shown as it is
+    if errors:
+        failure = _failure.failure(sc, p, events, errors, elapsed, not_stopped)
+        result = _result(sc, model, p, events, elapsed, method, failure)
+        raise RunFailed(failure.message, [_as_exception(e) for e in errors], result) from None
+    return _result(sc, model, p, events, elapsed, method, None)
+
+
+def _interrupted(error: BaseException | None, trace: Trace) -> bool:
+    if error is None:
+        return False
+    if isinstance(error, BaseExceptionGroup) and error.split(KeyboardInterrupt)[0]:
+        return True
+    if isinstance(error, RunCancelled) and trace.cancelled == "interrupted":
+        return True
+    return isinstance(error, KeyboardInterrupt)
+
+
+def _errors(supervisor: Supervisor, error: BaseException | None) -> list[WorkerError]:
+    """Every error of the run, each with whose it was, in the order they happened: what
+    its threads raised, what its child processes reported, and what ``main`` raised (but
+    for a child's exit code when the child's own error is known)."""
+    trace = supervisor.trace
+    found = list(supervisor.errors)
+    reported = set()
+    for child in trace.child_failures:
+        reported.add(child.process)
+        found.append(WorkerError(child.actor, child.rebuilt(), child.t, child.traceback))
+    if error is not None:
+        for e in supervisor.main_errors(error):
+            if not (isinstance(e.error, WorkerExited) and e.error.name in reported):
+                found.append(e)
+    return _failure.ordered(found)
+
+
+def _as_exception(error: WorkerError) -> Exception:
+    if isinstance(error.error, Exception):
+        return error.error
+    return RuntimeError(error.line())  # an ExceptionGroup holds Exceptions only
+
+
+def _result(
+    sc: Scenario[Any],
+    model: str,
+    p: Params,
+    events: list[Event],
+    elapsed: float,
+    method: str | None,
+    failure: Failure | None,
+) -> Result:
+    if failure is None:
+        observable = sc.observe(events, p)
+        violations = list(sc.invariants(events, p))
+        measurements = sc.measure(events, p)
+    else:  # the story so far: its invariants and numbers would only echo the failure
+        try:
+            observable = sc.observe(events, p)
+        except Exception:
+            observable = None
+        violations, measurements = [], {}
     return Result(
         scenario=sc.name,
         model=model,
         params=p.as_dict(),
-        observable=sc.observe(events, p),
+        observable=observable,
         expected=sc.expected(p),
         events=events,
         elapsed_s=elapsed,
-        violations=list(sc.invariants(events, p)),
+        violations=violations,
         start_method=method,
-        measurements=sc.measure(events, p),
+        measurements=measurements,
+        failure=failure,
     )
-
-
-def _stop(trace: Trace, threads_before: set[threading.Thread]) -> None:
-    """Stop what an interrupted or failed run left: its threads and child processes.
-
-    Threads cannot be cancelled: the trace makes their next ``record`` raise
-    :class:`RunCancelled`, and we wait a little for them. Processes are terminated.
-    """
-    trace.cancel()
-    deadline = monotonic() + GRACE_S
-    for child in multiprocessing.active_children():
-        child.terminate()
-    for child in multiprocessing.active_children():
-        child.join(max(0.0, deadline - monotonic()))
-    hook = threading.excepthook
-    threading.excepthook = _quiet_when_cancelled
-    try:
-        for thread in set(threading.enumerate()) - threads_before:
-            if is_trio_cache(thread):
-                continue
-            thread.join(max(0.0, deadline - monotonic()))
-    finally:
-        threading.excepthook = hook
-
-
-def is_trio_cache(thread: threading.Thread) -> bool:
-    """One of trio's idle cached worker threads: kept about 10 s by design, never waited for."""
-    return thread.name.startswith("Trio thread")
-
-
-def _quiet_when_cancelled(args: threading.ExceptHookArgs) -> None:
-    if args.exc_type is not RunCancelled:
-        threading.__excepthook__(args)

@@ -17,14 +17,22 @@ loses nothing it already wrote.
 Times are seconds since the run started, from :func:`time.perf_counter`, which is a
 system-wide monotonic clock on Linux, macOS and Windows: events from different processes
 share one time axis.
+
+For the failure report the trace also notes, for each worker (a thread, or an asyncio or
+trio task), which actor it last recorded as: when a worker raises, the report names that
+actor ("Benz raised ValueError"). A child process that raises writes its error to its sink
+as one more line (see :func:`report_child_failure`), so the parent can name and rebuild it.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import pickle
 import tempfile
-from collections.abc import Iterator
+import traceback
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
@@ -32,7 +40,16 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 if TYPE_CHECKING:
     from multiprocessing.context import DefaultContext
 
-__all__ = ["ChildTrace", "Event", "Recorder", "RunCancelled", "Trace"]
+__all__ = [
+    "ChildFailure",
+    "ChildTrace",
+    "Event",
+    "InjectedFault",
+    "Recorder",
+    "RunCancelled",
+    "Trace",
+    "report_child_failure",
+]
 
 
 class Event(NamedTuple):
@@ -60,6 +77,49 @@ class RunCancelled(BaseException):
     """
 
 
+class InjectedFault(Exception):
+    """Raised in a worker by ``fail_at``: the failure a test or a learner injects on purpose."""
+
+
+def _check_fault(fault: str | None, actor: str, action: str) -> None:
+    if fault is not None and f"{actor} {action}".startswith(fault):
+        raise InjectedFault(f"injected at {actor!r} {action!r}")
+
+
+class ChildFailure(NamedTuple):
+    """An exception that ended a child process, as its sink reported it."""
+
+    t: float
+    actor: str
+    """The actor that process last recorded as, or the process's name."""
+    process: str
+    type: str
+    message: str
+    traceback: str
+    pickled: str | None
+    """The exception itself, pickled and base64-encoded, when it pickles."""
+
+    def rebuilt(self) -> BaseException:
+        """The child's exception, rebuilt in the parent (its traceback text as its cause),
+        or a :class:`ChildProcessError` naming its type and message when it cannot be."""
+        error: BaseException
+        try:
+            assert self.pickled is not None
+            error = pickle.loads(base64.b64decode(self.pickled))
+            assert isinstance(error, BaseException)
+        except Exception:
+            error = ChildProcessError(f"{self.type}: {self.message}")
+        error.__cause__ = RemoteTraceback(self.traceback)
+        return error
+
+
+class RemoteTraceback(Exception):
+    """The traceback of a child process's exception, as text (as concurrent.futures does)."""
+
+    def __str__(self) -> str:
+        return f'\n"""\n{self.args[0]}"""' if self.args else ""
+
+
 class Recorder(Protocol):
     """What an implementation needs: ``record(actor, action, detail)``."""
 
@@ -69,21 +129,40 @@ class Recorder(Protocol):
 class Trace:
     """The recorder of one run, in the process that runs the scenario."""
 
-    def __init__(self, *, start_method: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        start_method: str | None = None,
+        worker: Callable[[], Hashable] | None = None,
+        fail_at: str | None = None,
+    ) -> None:
         self.events: list[Event] = []
         self.start_method = start_method
+        self.workers: dict[Hashable, str] = {}
+        """Each worker (a thread id, a task), with the actor it last recorded as."""
+        self.child_failures: list[ChildFailure] = []
+        self.cancelled: str | None = None
+        """Why the run was cancelled ("interrupted", "failed"), or None."""
         self._t0 = perf_counter()
-        self._cancelled = False
+        self._worker = worker or _no_worker
+        self._fail_at = fail_at
+
+    def now(self) -> float:
+        """Seconds since the run started, on the events' clock."""
+        return perf_counter() - self._t0
 
     def record(self, actor: str, action: str, detail: Any = "") -> None:
         """Record that ``actor`` did ``action`` now."""
-        if self._cancelled:
+        if self.cancelled:
             raise RunCancelled
+        self.workers[self._worker()] = actor
+        _check_fault(self._fail_at, actor, action)
         self.events.append(Event(perf_counter() - self._t0, actor, action, detail))
 
-    def cancel(self) -> None:
+    def cancel(self, why: str = "interrupted") -> None:
         """Make every later ``record`` raise :class:`RunCancelled`."""
-        self._cancelled = True
+        if not self.cancelled:
+            self.cancelled = why
 
     @property
     def mp_context(self) -> DefaultContext:
@@ -104,18 +183,32 @@ class Trace:
         """
         fd, path = tempfile.mkstemp(prefix="threeways-", suffix=".jsonl")
         os.close(fd)
+        global _sink
         try:
-            yield ChildTrace(path, self._t0)
+            yield ChildTrace(path, self._t0, self._fail_at)
         finally:
-            self.events.extend(_read_events(path))
+            _sink = None  # later children of this process belong to no run until told
+            self._read(path)
             os.unlink(path)
 
+    def _read(self, path: str) -> None:
+        with open(path, encoding="utf-8") as lines:
+            for line in lines:
+                if not line.endswith("\n"):  # a worker killed mid-write leaves no newline
+                    continue
+                data = json.loads(line)
+                if isinstance(data, dict):
+                    self.child_failures.append(ChildFailure(**data))
+                else:
+                    self.events.append(Event(*data))
 
-def _read_events(path: str) -> Iterator[Event]:
-    with open(path, encoding="utf-8") as lines:
-        for line in lines:
-            if line.endswith("\n"):  # a worker killed mid-write leaves no newline
-                yield Event(*json.loads(line))
+
+def _no_worker() -> None:
+    return None
+
+
+_sink: ChildTrace | None = None
+"""The sink of the run this process belongs to, if it is a run's child process."""
 
 
 class ChildTrace:
@@ -126,18 +219,25 @@ class ChildTrace:
     worker is cheaper).
     """
 
-    def __init__(self, path: str, t0: float) -> None:
+    def __init__(self, path: str, t0: float, fail_at: str | None = None) -> None:
+        global _sink
         self._path = path
         self._t0 = t0
+        self._fail_at = fail_at
         self._fd = -1
         self._pid = -1
+        self.last_actor: str | None = None
+        _sink = self  # a forked child inherits it: it knows where to report a failure
 
-    def __getstate__(self) -> tuple[str, float]:
-        return self._path, self._t0
+    def __getstate__(self) -> tuple[str, float, str | None]:
+        return self._path, self._t0, self._fail_at
 
-    def __setstate__(self, state: tuple[str, float]) -> None:
-        self._path, self._t0 = state
+    def __setstate__(self, state: tuple[str, float, str | None]) -> None:
+        global _sink
+        self._path, self._t0, self._fail_at = state
         self._fd = self._pid = -1
+        self.last_actor = None
+        _sink = self
 
     def __del__(self) -> None:
         if self._pid == os.getpid():
@@ -145,9 +245,38 @@ class ChildTrace:
 
     def record(self, actor: str, action: str, detail: Any = "") -> None:
         """Record that ``actor`` did ``action`` now, from any process."""
-        t = perf_counter() - self._t0
-        if self._pid != os.getpid():  # first event in this process: open our own fd
+        self.last_actor = actor
+        _check_fault(self._fail_at, actor, action)
+        self._write([perf_counter() - self._t0, actor, action, detail])
+
+    def _write(self, data: Any) -> None:
+        if self._pid != os.getpid():  # first line from this process: open our own fd
             self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
             self._pid = os.getpid()
-        line = json.dumps([t, actor, action, detail], separators=(",", ":")) + "\n"
-        os.write(self._fd, line.encode())
+        os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())
+
+
+def report_child_failure(error: BaseException, process: str) -> bool:
+    """In a run's child process: write ``error``, which is ending the process, to the run's
+    sink, so the parent can name and rebuild it. False if this process is no run's child
+    (then its error is for multiprocessing to print)."""
+    sink = _sink
+    if sink is None:
+        return False
+    if not os.path.exists(sink._path):
+        return True  # the run is over and has reported what went wrong: this is an echo
+    try:
+        pickled: str | None = base64.b64encode(pickle.dumps(error)).decode()
+    except Exception:
+        pickled = None
+    failure = ChildFailure(
+        t=perf_counter() - sink._t0,
+        actor=sink.last_actor or process,
+        process=process,
+        type=type(error).__qualname__,
+        message=str(error),
+        traceback="".join(traceback.format_exception(error)),
+        pickled=pickled,
+    )
+    sink._write(failure._asdict())
+    return True

@@ -19,7 +19,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
+from rich.text import Text
+
 from . import _render
+from ._failure import RunFailed
 from ._protocol import MODELS, Param, Result, Scenario
 from ._registry import UnknownName, check_model, get_scenario, scenarios
 from ._run import check_start_method, run
@@ -118,6 +121,12 @@ def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the same timeline as a standalone SVG picture to FILE",
     )
+    parser.add_argument(
+        "--fail-at",
+        metavar="TEXT",
+        help="make a worker raise where it would record 'actor action' beginning with TEXT "
+        "(e.g. 'Benz passes'), to watch each model fail",
+    )
     group = parser.add_argument_group("scenario parameters")
     for spec in sc.parameters.specs():
         _add_param(group, spec)
@@ -161,22 +170,31 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
     for model in models:
         if not args.json:
             print(f"running {sc.name} with {model}...", file=sys.stderr, flush=True)
-        try:
-            runs.append((model, run(sc.name, model, start_method=args.start_method, **values)))
-        except Exception as exc:  # a failed run is reported, and the others still run
-            runs.append((model, f"{model} failed: {type(exc).__name__}: {exc}"))
+        runs.append((model, _run_one(sc, model, args, values)))
         if args.json:
             print(json.dumps(_as_json(sc, model, values, runs[-1][1])), flush=True)
     results = [r for _, r in runs if isinstance(r, Result)]
-    agree = len(results) == len(runs) and all(
-        r.observable == results[0].observable for r in results
-    )
+    ended = [r for r in results if r.failure is None]
+    agree = len(ended) == len(runs) and all(r.observable == ended[0].observable for r in ended)
     ok = agree and all(r.ok for r in results)
     if not args.json:
         _print_human(sc, runs, agree, ok)
     if (args.timeline or args.timeline_svg) and results:
         _timeline(sc, results, args.timeline, args.timeline_svg)
     return 0 if ok else 1
+
+
+def _run_one(
+    sc: Scenario[Any], model: str, args: argparse.Namespace, values: dict[str, Any]
+) -> Result | str:
+    """One model's run: its result (a failed run's too, with its events so far), or one
+    line if threeways itself broke."""
+    try:
+        return run(sc.name, model, start_method=args.start_method, fail_at=args.fail_at, **values)
+    except RunFailed as failed:
+        return failed.result
+    except Exception as exc:  # a bug in threeways: one line, and the other models still run
+        return f"{type(exc).__name__}: {exc}"
 
 
 def _timeline(sc: Scenario[Any], results: list[Result], draw: bool, svg: str | None) -> None:
@@ -207,9 +225,10 @@ def _as_json(
         "observable": None,
         "expected": sc.expected(sc.params(**values)),
         "ok": False,
-        "violations": [r],
+        "violations": [],
         "measurements": {},
         "elapsed_s": None,
+        "error": {"kind": "internal", "message": r, "errors": [], "still_running": []},
         "events": [],
     }
 
@@ -220,11 +239,15 @@ def _print_human(
     out = _render.console()
     out.print(f"[bold]{sc.name}[/bold]: {sc.summary}")
     _render.print_runs(out, sc, runs)
-    if len(runs) > 1:
+    failed = [(m, r) for m, r in runs if not isinstance(r, Result) or r.failure is not None]
+    if len(runs) > 1 and not failed:
         if agree:
             out.print(f"[green]The {len(runs)} observables agree.[/green]")
         else:
             out.print(f"[bold red]The {len(runs)} observables do not agree.[/bold red]")
+    for model, r in failed:  # one line each, the last thing on the screen
+        why = r if isinstance(r, str) else r.failure.message if r.failure else ""
+        out.print(Text(f"{model} failed: {why}", style="bold red"), soft_wrap=True)
     out.print("[green]ok[/green]" if ok else "[bold red]FAILED[/bold red]")
 
 

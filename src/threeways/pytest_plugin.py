@@ -36,7 +36,7 @@ from time import monotonic
 import pytest
 
 from ._protocol import MODELS
-from ._run import is_trio_cache
+from ._supervise import is_trio_cache, wait_gone
 
 __all__ = ["model", "start_method", "threeways_leak_check"]
 
@@ -105,8 +105,7 @@ def _leftover_threads(before: set[threading.Thread]) -> list[str]:
     for thread in set(threading.enumerate()) - before:
         if is_trio_cache(thread):
             continue
-        thread.join(max(0.0, deadline - monotonic()))
-        if thread.is_alive():
+        if not wait_gone(thread, deadline):
             left.append(f"thread {thread.name!r}")
     return left
 

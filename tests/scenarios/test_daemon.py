@@ -103,5 +103,7 @@ def test_only_cancellation_runs_the_daemons_finally(model: str) -> None:
 @pytest.mark.parametrize("model", ["threading", "multiprocessing"])
 def test_a_stuck_program_is_stopped_with_all_it_started(model: str) -> None:
     # the child interpreter (or its join) times out; nothing it started is left running
-    with pytest.raises((subprocess.TimeoutExpired, ChildProcessError)):
+    with pytest.raises(threeways.RunFailed) as failed:
         threeways.run("daemon", model, steps=100, tick=0.05, timeout=0.3)
+    assert failed.value.result.failure is not None
+    assert failed.value.result.failure.kind == "timeout"

@@ -90,6 +90,10 @@ nursery.start() also gives the "wait until it runs" handshake for free
             "daemon": {"started": did("daemon", "starts"), "running when main ends": running},
         }
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        # the daemon's part is to run until it is cut short: done once it cleans up
+        return events[-1].action in ("ends", "finishes", "cleans up")
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         steps = [e.detail for e in events if e.actor == "worker" and e.action == "does step"]
         if steps != list(range(1, len(steps) + 1)):

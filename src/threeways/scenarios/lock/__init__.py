@@ -98,6 +98,11 @@ synchronized Value locks each read and each write separately, which does not mak
             "writes": {name: writes[name] for name in sorted(worker_names(p.workers))},
         }
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        if events[-1].actor == "main":
+            return events[-1].action == "counts"
+        return sum(e.action == "writes" for e in events) == p.increments
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         yield from _capped("two workers inside at once", _overlaps(events))
         yield from _capped("lost update", _lost_updates(events))

@@ -96,6 +96,11 @@ between the read and the write, += needs no lock.
             return f"{event.actor} runs {code}, then d['nested'] == {sees}"
         return super().narrate(event)
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        if events[-1].actor == "main":
+            return events[-1].action == "reads the list"
+        return sum(e.action == "writes" for e in events) == p.items
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         written: dict[str, list[int]] = {}
         for e in events:

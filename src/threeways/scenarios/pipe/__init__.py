@@ -102,6 +102,9 @@ separately; the child's `async for` stops at EndOfChannel when the parent closes
                 spans.append(Span(side, e.t, after.t, "waiting" if waiting else "running"))
         return spans
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        return events[-1].action == "closes its end"
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         in_flight: dict[str, list[str]] = {side: [] for side in SIDES}  # sent to side, unread
         closed: dict[str, int] = dict.fromkeys(SIDES, 0)

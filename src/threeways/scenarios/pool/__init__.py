@@ -52,23 +52,25 @@ callback the exception when it fails. Where the callback runs is the surprise:
   after the task ends: it is scheduled with call_soon, even when the task is already done.
   asyncio has no pool: tasks are cheap, and a Semaphore(3) lets three run at once.
 - trio has no futures and no callbacks: the "callback" is simply the code that follows
-  the job in the same task. A CapacityLimiter(3) lets three run at once, and
-  outcome.acapture (from trio's own dependency) keeps a job's error as a value.
+  the job in the same task. A CapacityLimiter(3) lets three run at once, and the task
+  keeps a job's error as a value (catching Exception, not BaseException, which would
+  take trio's Cancelled and Ctrl-C for the job's error).
 
 An error must not be lost nor hang the pool. Each job here that fails reaches the error
 callback, and the main program sees it too when it checks the job's result (get(),
-result(), the gather list, outcome.unwrap()). The pool goes on with the other jobs: an
-asyncio TaskGroup or a trio nursery would instead cancel every other job at the first
-error, so the jobs' errors are kept as values (gather(return_exceptions=True),
-outcome.acapture). multiprocessing.Pool.join() has no timeout, and a pool whose worker
-dies can hang for ever (gh-96062): so wait on every result with a timeout, join only
-once all are in, and let `with Pool(...)` terminate the pool if anything goes wrong.
+result(), the gather list, the errors the tasks kept). The pool goes on with the other
+jobs: an asyncio TaskGroup or a trio nursery would instead cancel every other job at the
+first error, so the jobs' errors are kept as values (gather(return_exceptions=True),
+except Exception in the task). multiprocessing.Pool.join() has no timeout, and a pool
+whose worker dies can hang for ever (gh-96062): so wait on every result with a timeout,
+join only once all are in, and let `with Pool(...)` terminate the pool if anything goes
+wrong.
 """
     uses = {
         "threading": "ThreadPoolExecutor(3), add_done_callback, wait(timeout)",
         "multiprocessing": "Pool(3).apply_async(callback=, error_callback=), close(), join()",
         "asyncio": "a task per job, Semaphore(3), add_done_callback, gather(return_exceptions=)",
-        "trio": "a nursery, CapacityLimiter(3), outcome.acapture; the callback is the next line",
+        "trio": "a nursery, CapacityLimiter(3), except Exception; the callback is the next line",
     }
     parameters = Params
 
@@ -110,6 +112,11 @@ once all are in, and let `with Pool(...)` terminate the pool if anything goes wr
         spans = [s for s in super().timeline(events, p) if not s.actor.endswith("callback")]
         calls = (e for e in events if e.action in ("gets result", "gets error"))
         return [*spans, *(Span(e.actor, e.t, e.t + 1e-6, "running") for e in calls)]
+
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        last = events[-1]  # a callback is a moment: over as soon as it has run
+        ends = ("returns", "raises", "closes pool")
+        return last.actor.endswith("callback") or last.action in ends
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         yield from _never_more_than(p.size, events)

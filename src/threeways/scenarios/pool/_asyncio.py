@@ -83,7 +83,7 @@ async def _main(trace: Trace, p: Params) -> None:
         outcomes = await asyncio.gather(*tasks, return_exceptions=True)
     # step: check each result
     for i, outcome in enumerate(outcomes):
-        if isinstance(outcome, BaseException):
+        if isinstance(outcome, Exception):  # not CancelledError: a BaseException
             trace.record("main", "sees error", {"job": i, "error": describe(outcome)})
     # step: close the pool
     trace.record("main", "closes pool")  # nothing to close: the tasks are done

@@ -54,6 +54,8 @@ def _on_error(trace: Trace, i: int, error: BaseException) -> None:
 
 def _on_done(trace: Trace, i: int, future: Future[int]) -> None:
     # own step: one callback for both outcomes
+    if future.cancelled():  # dropped from the queue on a timeout: it never ran
+        return
     error = future.exception()
     if error is not None:
         _on_error(trace, i, error)

@@ -4,16 +4,17 @@ trio has no pool of workers, no futures and no callbacks. Every job gets its own
 a nursery, and a ``CapacityLimiter(size)`` lets only ``size`` of them run the job at a
 time. The "callback" is simply the code that follows the job in the same task, in the
 main thread. A job's error must not escape its task, or the nursery would cancel every
-other job: ``outcome.acapture`` (from ``outcome``, a dependency of trio) keeps the result
-or the error as a value, which the main program unwraps afterwards, as it would call
-``get()`` on an ``AsyncResult``. ``trio.fail_after`` bounds the wait.
+other job: the task catches it and keeps it as a value, which the main program looks at
+afterwards, as it would call ``get()`` on an ``AsyncResult``. It catches ``Exception``,
+never ``BaseException``: that would also catch trio's ``Cancelled`` (a timeout, the
+nursery stopping) and ``KeyboardInterrupt``, and report them as the job's error.
+``trio.fail_after`` bounds the wait.
 """
 
 from __future__ import annotations
 
 import threading
 
-import outcome
 import trio
 
 from threeways._trace import Trace
@@ -36,21 +37,18 @@ async def _job(trace: Trace, i: int, p: Params) -> int:
 
 
 async def _pooled(
-    slots: trio.CapacityLimiter,
-    trace: Trace,
-    i: int,
-    p: Params,
-    outcomes: list[outcome.Outcome[int] | None],
+    slots: trio.CapacityLimiter, trace: Trace, i: int, p: Params, errors: dict[int, Exception]
 ) -> None:
     # own step: take one of the pool's slots
     async with slots:
-        result = await outcome.acapture(_job, trace, i, p)
-    outcomes[i] = result
-    # own step: the callback is the next line
-    if isinstance(result, outcome.Value):
-        _on_result(trace, i, result.value)
-    else:
-        _on_error(trace, i, result.error)
+        try:
+            result = await _job(trace, i, p)
+        except Exception as error:  # the job's own error; Cancelled and Ctrl-C go on up
+            errors[i] = error
+            # own step: the callback is the next line
+            _on_error(trace, i, error)
+        else:
+            _on_result(trace, i, result)
 
 
 def _on_result(trace: Trace, i: int, result: int) -> None:
@@ -71,22 +69,18 @@ async def _main(trace: Trace, p: Params) -> None:
     # step: open the pool
     slots = trio.CapacityLimiter(p.size)
     trace.record("main", "opens pool", p.size)
-    outcomes: list[outcome.Outcome[int] | None] = [None] * p.jobs
+    errors: dict[int, Exception] = {}
     with trio.fail_after(p.timeout):
         async with trio.open_nursery() as nursery:
             # step: submit the jobs
             for i in range(p.jobs):
-                nursery.start_soon(_pooled, slots, trace, i, p, outcomes, name=job_name(i))
+                nursery.start_soon(_pooled, slots, trace, i, p, errors, name=job_name(i))
             # step: wait for every result
             trace.record("main", "waits for every result")
         # leaving the nursery waits for every job
     # step: check each result
-    for i, result in enumerate(outcomes):
-        try:
-            assert result is not None, "every job has ended"
-            result.unwrap()  # returns the value or raises the job's error
-        except ValueError as error:
-            trace.record("main", "sees error", {"job": i, "error": describe(error)})
+    for i in sorted(errors):
+        trace.record("main", "sees error", {"job": i, "error": describe(errors[i])})
     # step: close the pool
     trace.record("main", "closes pool")  # nothing to close: the tasks are done
 

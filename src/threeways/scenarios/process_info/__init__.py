@@ -124,6 +124,10 @@ their names differ by construction and nothing needs to wait.
             where += f", task {task.rsplit('.', 1)[-1]}"  # trio: main's qualified name
         return f"{event.actor}: {where}"
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        # a worker ends; main and each helper only report
+        return events[-1].action in ("ends", "reports")
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         reports = {e.actor: e.detail for e in events if e.action == "reports"}
         main = reports.get("main")

@@ -95,6 +95,11 @@ which is how queue.Queue is built on threading.Condition.
             return f"{event.actor} gets {d['item']} from {d['queue']}"
         return super().narrate(event)
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        if events[-1].actor == "producer":
+            return events[-1].action == "has put every item"
+        return sum(e.action == "gets" for e in events) == p.items * len(KINDS)
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         all_in = False
         for e in events:

@@ -101,6 +101,9 @@ calls made under it. The depth must be back to zero after each transfer.
             "audited totals": sorted(totals),
         }
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        return events[-1].action in ("leaves audit", "closes the books")
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         depth, holder = 0, ""
         for e in events:

@@ -93,6 +93,9 @@ trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
             return f"{event.actor} releases once too often: refused, {event.detail}"
         return super().narrate(event)
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        return events[-1].action in ("comes out", "extra release refused")
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         inside: set[str] = set()
         for e in events:

@@ -102,6 +102,10 @@ uses a fresh Event for each green phase; the light replaces it when it turns red
                     spans.append(Span(car, e.t, min(after, e.t + DRIVE_TICKS * p.tick), "running"))
         return spans
 
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        last = events[-1]  # the light stays green at the end; a car passes on its last trip
+        return last.action == "stays green" or (last.action == "passes" and last.detail == p.trips)
+
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         colour = "red"  # the light starts red
         for e in events:

@@ -1,0 +1,293 @@
+"""The harness's watch over one run: what its workers raise, Ctrl-C, and the cleanup.
+
+A TaskGroup or a nursery supervises its tasks: the first error cancels the others and
+reaches the code that opened it. Threads and processes have no such thing, so for the length
+of a run the :class:`Supervisor` plays that part for every model:
+
+- a thread started by the run that raises is caught by ``threading.excepthook`` (instead
+  of being printed and forgotten); the run is cancelled, so every other thread stops at its
+  next ``record``, and the main flow is woken from whatever it waits on (a real SIGINT
+  sent to the main thread, which the run's handler turns into :class:`Stopped`);
+- a child process started from ``trace.mp_context`` that raises writes its error to the
+  run's sink and exits with code 1, without printing a traceback (see
+  :mod:`threeways._processes`);
+- asyncio's "Task exception was never retrieved" (logged when a task nobody awaited is
+  collected) is taken as that task's error;
+- Ctrl-C cancels the run at once (threading and multiprocessing: a queued job sees it at
+  its first ``record``); asyncio and trio keep their own Ctrl-C handling.
+
+Afterwards :meth:`Supervisor.cleanup` stops only what this run started: the threads that
+did not exist before it, and the processes started from its context.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import weakref
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from time import monotonic, sleep
+from types import FrameType
+from typing import Any
+
+from . import _processes
+from ._failure import WorkerError, attribute, leaves
+from ._trace import RunCancelled, Trace
+
+__all__ = ["GRACE_S", "Stopped", "Supervisor", "is_trio_cache", "wait_gone"]
+
+GRACE_S = 1.0
+"""How long a failed or interrupted run gives its threads and processes to stop."""
+
+
+class Stopped(BaseException):
+    """Raised in the main flow of a threading or multiprocessing run when a worker failed:
+    the harness woke it, as a nursery cancels the code that opened it."""
+
+
+def is_trio_cache(thread: threading.Thread) -> bool:
+    """One of trio's idle cached worker threads: kept about 10 s by design, never waited for."""
+    return thread.name.startswith("Trio thread")
+
+
+def wait_gone(thread: threading.Thread, deadline: float) -> bool:
+    """Wait until ``thread`` has ended, or ``deadline`` (a ``monotonic`` time) has passed;
+    True if it ended.
+
+    ``join`` alone cannot be trusted here: on Python 3.11 and 3.12 a ``join`` interrupted
+    by an exception (Ctrl-C, or the harness waking the main flow) marks the thread stopped
+    while it still runs (``Thread._wait_for_tstate_lock``, bpo-45274), and every later
+    ``join`` returns at once. A thread is gone when ``threading.enumerate()`` no longer
+    lists it.
+    """
+    thread.join(max(0.0, deadline - monotonic()))
+    while thread in threading.enumerate():
+        if monotonic() >= deadline:
+            return False
+        sleep(0.002)
+    return True
+
+
+# ---------------------------------------------------------------------------- workers
+
+
+def _thread_worker() -> Hashable:
+    return threading.get_ident()
+
+
+def _asyncio_worker() -> Hashable:
+    import asyncio
+
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:  # no event loop in this thread: a worker thread (to_thread)
+        return threading.get_ident()
+    return task  # None: a callback run by the loop, outside any task
+
+
+def _trio_worker() -> Hashable:
+    import trio
+
+    try:
+        return trio.lowlevel.current_task()
+    except RuntimeError:  # a worker thread (to_thread)
+        return threading.get_ident()
+
+
+_WORKERS: dict[str, Callable[[], Hashable]] = {"asyncio": _asyncio_worker, "trio": _trio_worker}
+
+
+def _task_frame(task: Any) -> FrameType | None:
+    coro = getattr(task, "coro", None)  # trio
+    if coro is None and hasattr(task, "get_coro"):  # asyncio
+        coro = task.get_coro()
+    return getattr(coro, "cr_frame", None)
+
+
+# ---------------------------------------------------------------------------- the watch
+
+_ABANDONED: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+"""Threads of failed runs that did not stop in time: whatever they raise later is not news."""
+_chained_hook: Callable[[threading.ExceptHookArgs], Any] | None = None
+
+
+def _quiet_for_abandoned(args: threading.ExceptHookArgs) -> None:
+    if args.thread in _ABANDONED:
+        return
+    assert _chained_hook is not None
+    _chained_hook(args)
+
+
+def _abandon(threads: list[threading.Thread]) -> None:
+    """Leave ``threads`` to end by themselves (at their own timeouts), quietly."""
+    global _chained_hook
+    if not threads:
+        return
+    _ABANDONED.update(threads)
+    if threading.excepthook is not _quiet_for_abandoned:
+        _chained_hook = threading.excepthook
+        threading.excepthook = _quiet_for_abandoned
+
+
+class Supervisor:
+    """Watches one run of ``model``: makes its :attr:`trace`; use it as a context manager
+    around the run's ``main``."""
+
+    def __init__(self, model: str, *, start_method: str | None, fail_at: str | None) -> None:
+        self.model = model
+        self.trace = Trace(start_method=start_method, worker=self._worker, fail_at=fail_at)
+        self.errors: list[WorkerError] = []
+        self.frames: dict[int, tuple[Hashable, Any]] = {}
+        """id of each task's outermost frame: (the task, the frame's code)."""
+        self._key = _WORKERS.get(model, _thread_worker)
+        self._before = set(threading.enumerate())
+        self._lock = threading.Lock()
+        self._main_running = False
+        self._sigint_installed = False
+        self._old_sigint: Any = None
+        self._old_hook: Callable[[threading.ExceptHookArgs], Any] | None = None
+        self._processes: list[Any] = []
+        self._left: list[threading.Thread] = []
+
+    # ---------------------------------------------------------------- setting up
+
+    def __enter__(self) -> Supervisor:
+        self._old_hook = threading.excepthook
+        threading.excepthook = self._excepthook
+        _processes.started = self._processes
+        self._sigint_installed = self._install_sigint()
+        self._main_running = True
+        return self
+
+    def main_done(self) -> None:
+        """The run's main flow has ended: a worker failing now has nothing left to wake."""
+        with self._lock:
+            self._main_running = False
+
+    def __exit__(self, *exc: object) -> None:
+        self.main_done()
+        if self._sigint_installed:
+            signal.signal(signal.SIGINT, self._old_sigint)
+        _processes.started = None
+        threading.excepthook = self._old_hook  # type: ignore[assignment]
+        _abandon(self._left)
+
+    def _install_sigint(self) -> bool:
+        """threading and multiprocessing: a SIGINT handler of the run's own (asyncio and trio
+        install theirs only while the default one is in place, so leave it for them)."""
+        if self.model not in ("threading", "multiprocessing"):
+            return False
+        if threading.current_thread() is not threading.main_thread():
+            return False
+        old = signal.getsignal(signal.SIGINT)
+        if old not in (signal.default_int_handler, signal.SIG_IGN):
+            return False  # the program has a handler of its own: leave it alone
+        self._old_sigint = old
+        signal.signal(signal.SIGINT, self._on_sigint)
+        return True
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if self.trace.cancelled == "failed":
+            if self._main_running:
+                raise Stopped
+            return  # the run's main flow has ended: nothing to wake
+        self.trace.cancel("interrupted")  # every thread stops at its next record
+        raise KeyboardInterrupt
+
+    def _excepthook(self, args: threading.ExceptHookArgs) -> None:
+        thread = args.thread
+        if thread is None or thread in self._before or thread in _ABANDONED:
+            if self._old_hook is not None and thread not in _ABANDONED:
+                self._old_hook(args)
+            return
+        error = args.exc_value
+        if error is None or isinstance(error, SystemExit | RunCancelled):
+            return  # as threading's own hook: a thread may end itself with SystemExit
+        who = self.trace.workers.get(thread.ident, thread.name)
+        self.errors.append(WorkerError.of(who, error, self.trace.now()))
+        self._fail()
+
+    def _fail(self) -> None:
+        """A worker failed: cancel the run and wake its main flow."""
+        self.trace.cancel("failed")
+        with self._lock:
+            if not (self._main_running and self._sigint_installed):
+                return
+            if hasattr(signal, "pthread_kill"):  # wakes a main thread blocked in a wait
+                signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+            else:  # pragma: no cover - Windows: runs the handler at the main thread's next step
+                import _thread
+
+                _thread.interrupt_main()
+
+    @contextmanager
+    def asyncio_logs(self) -> Iterator[None]:
+        """asyncio: an error asyncio logs with an exception (a task's exception never
+        retrieved) is a worker error of the run, not a line on stderr."""
+        if self.model != "asyncio":
+            yield
+            return
+        logger = logging.getLogger("asyncio")
+
+        def capture(record: logging.LogRecord) -> bool:
+            if record.levelno < logging.ERROR or not record.exc_info:
+                return True
+            error = record.exc_info[1]
+            if error is None:
+                return True
+            who = attribute(error, self.trace.workers, self.frames, "a task")
+            self.errors.append(WorkerError.of(who, error, self.trace.now()))
+            return False  # reported with the run: not printed as well
+
+        logger.addFilter(capture)
+        try:
+            yield
+        finally:
+            logger.removeFilter(capture)
+
+    def _worker(self) -> Hashable:
+        """The worker recording now; a task's outermost frame is noted the first time, to
+        tell later whose error a task group raised (its ExceptionGroup does not say)."""
+        key = self._key()
+        if key is not None and not isinstance(key, int) and key not in self.trace.workers:
+            frame = _task_frame(key)
+            if frame is not None:
+                self.frames[id(frame)] = (key, frame.f_code)
+        return key
+
+    # ---------------------------------------------------------------- afterwards
+
+    def main_errors(self, error: BaseException) -> list[WorkerError]:
+        """The errors inside what ``main`` raised, each with whose it was."""
+        found = []
+        for leaf in leaves(error):
+            if isinstance(leaf, RunCancelled | Stopped | KeyboardInterrupt | SystemExit):
+                continue
+            who = attribute(leaf, self.trace.workers, self.frames, "main")
+            found.append(WorkerError.of(who, leaf, self.trace.now()))
+        return found
+
+    def cleanup(self) -> list[str]:
+        """Stop what the run started and left running: cancel the trace (threads stop at
+        their next ``record``), terminate its processes, wait a little for its threads.
+        Returns the names of the threads that would not stop."""
+        self.trace.cancel("failed" if self.trace.cancelled != "interrupted" else "interrupted")
+        deadline = monotonic() + GRACE_S
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self._processes:
+            if process.pid is None:  # interrupted before it started
+                continue
+            process.join(max(0.0, deadline - monotonic()))
+            if process.is_alive():
+                process.kill()
+                process.join(1.0)
+        for thread in set(threading.enumerate()) - self._before:
+            if is_trio_cache(thread) or thread is threading.current_thread():
+                continue
+            if not wait_gone(thread, deadline):
+                self._left.append(thread)
+        return sorted(self.trace.workers.get(t.ident, t.name) for t in self._left)
