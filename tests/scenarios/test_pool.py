@@ -8,7 +8,6 @@ import gc
 from typing import Any
 
 import pytest
-import trio
 
 import threeways
 from threeways import Event
