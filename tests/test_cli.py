@@ -237,17 +237,20 @@ def _sigint_not_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, old)
 
 
-def _interrupt(model: str, start_method: str | None = None) -> None:
+def test_ctrl_c_does_not_wait_for_a_thread_pools_queued_jobs() -> None:
+    # 300 queued jobs: leaving a ThreadPoolExecutor would run every one of them; Ctrl-C
+    # cancels the run at once, so each stops at its first event
+    _interrupt("threading", scenario=("pool", "--jobs=300", "--size=8", "--tick=0.1"), limit=3)
+
+
+def _interrupt(
+    model: str,
+    start_method: str | None = None,
+    scenario: tuple[str, ...] = ("traffic_light", "--tick=0.5", "--cycles=20"),
+    limit: float = 10,
+) -> None:
     mark = uuid.uuid4().hex
-    argv = [
-        sys.executable,
-        "-m",
-        "threeways",
-        "traffic_light",
-        f"--model={model}",
-        "--tick=0.5",
-        "--cycles=20",
-    ]
+    argv = [sys.executable, "-m", "threeways", scenario[0], f"--model={model}", *scenario[1:]]
     if start_method:
         argv.append(f"--start-method={start_method}")
     with _sigint_not_ignored():
@@ -261,7 +264,7 @@ def _interrupt(model: str, start_method: str | None = None) -> None:
         )
     try:
         assert proc.stderr is not None
-        assert proc.stderr.readline().startswith("running traffic_light")
+        assert proc.stderr.readline().startswith(f"running {scenario[0]}")
         _wait_until_running(proc.pid, model, mark)
         sent = monotonic()
         os.killpg(proc.pid, signal.SIGINT)
@@ -273,7 +276,7 @@ def _interrupt(model: str, start_method: str | None = None) -> None:
         proc.communicate()  # reap it and close our ends of its pipes
     assert proc.returncode == 130, err
     assert err.strip() == "threeways: interrupted", err
-    assert took < 10, f"took {took:.1f}s to stop"
+    assert took < limit, f"took {took:.1f}s to stop"
     _, alive = psutil.wait_procs(_descendants_marked(mark), timeout=5)
     assert alive == [], f"left behind: {alive}"
 

@@ -118,7 +118,8 @@ class Failure:
     still_running: tuple[Event, ...] = ()
     """The latest event of each actor that had not done its part when the run stopped."""
     not_stopped: tuple[str, ...] = ()
-    """Threads that were still running after the run gave them time to stop."""
+    """The actors of threads that went on after the run was cancelled (blocked in a wait
+    that only their own timeout ends)."""
     timeout_s: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -217,7 +218,8 @@ def failure(
             f"still running: {_listed(who)}" if who else "every actor had done its part"
         )
     if not_stopped:
-        message += f"; could not stop {', '.join(not_stopped)} (a thread cannot be cancelled)"
+        names = ", ".join(not_stopped)
+        message += f"; {names} would not stop (a thread cannot be cancelled: it must look)"
     return Failure(kind, message, tuple(errors), running, tuple(not_stopped), p.timeout)
 
 

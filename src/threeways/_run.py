@@ -45,6 +45,7 @@ def run(
     *,
     start_method: str | None = None,
     fail_at: str | None = None,
+    stop_timeout: float | None = None,
     **params: Any,
 ) -> Result:
     """Run ``scenario`` in ``model`` with ``params`` and return its :class:`Result`.
@@ -61,6 +62,11 @@ def run(
     every model, with the run so far (every event up to the failure) as its ``result``.
     On ``KeyboardInterrupt`` it stops the run's threads and processes within about
     :data:`GRACE_S` before re-raising.
+
+    A thread cannot be cancelled: after a failure, one blocked in a wait ends only at that
+    wait's timeout. ``stop_timeout`` is how long a failed run waits for such threads:
+    by default its own ``timeout`` (every wait is bounded by it), so that nothing it
+    started is left behind; a program about to exit may pass :data:`GRACE_S`.
     """
     sc = get_scenario(scenario)
     check_model(model, sc.models)
@@ -71,7 +77,7 @@ def run(
         method = check_start_method(start_method or start_methods()[0])
     supervisor = Supervisor(model, start_method=method, fail_at=fail_at)
     trace = supervisor.trace
-    with supervisor, supervisor.asyncio_logs():
+    with supervisor, supervisor.logs():
         start = perf_counter()
         error: BaseException | None = None
         try:
@@ -81,13 +87,14 @@ def run(
         supervisor.main_done()
         elapsed = perf_counter() - start
         if _interrupted(error, trace):
-            supervisor.cleanup()
+            supervisor.cleanup(GRACE_S)
             if isinstance(error, KeyboardInterrupt):
                 raise error
             # A nursery or task group wraps the interrupt with whatever else it caught.
             raise KeyboardInterrupt from error
         errors = _errors(supervisor, error)
-        not_stopped = supervisor.cleanup() if errors or error is not None else []
+        wait = p.timeout if stop_timeout is None else stop_timeout
+        not_stopped = supervisor.cleanup(wait) if errors or error is not None else []
     events = sorted(trace.events, key=attrgetter("t"))  # stable: each actor keeps its order
     if error is not None and not errors:
         raise error  # nothing a worker did: a bug in the run itself, shown as it is

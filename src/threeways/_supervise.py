@@ -22,6 +22,7 @@ did not exist before it, and the processes started from its context.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -62,7 +63,8 @@ def wait_gone(thread: threading.Thread, deadline: float) -> bool:
     ``join`` returns at once. A thread is gone when ``threading.enumerate()`` no longer
     lists it.
     """
-    thread.join(max(0.0, deadline - monotonic()))
+    with contextlib.suppress(RuntimeError):  # not started yet: its start() was interrupted
+        thread.join(max(0.0, deadline - monotonic()))
     while thread in threading.enumerate():
         if monotonic() >= deadline:
             return False
@@ -205,6 +207,8 @@ class Supervisor:
         error = args.exc_value
         if error is None or isinstance(error, SystemExit | RunCancelled):
             return  # as threading's own hook: a thread may end itself with SystemExit
+        if self.trace.cancelled:
+            return  # the run has failed or was interrupted already: this is an echo of it
         who = self.trace.workers.get(thread.ident, thread.name)
         self.errors.append(WorkerError.of(who, error, self.trace.now()))
         self._fail()
@@ -223,29 +227,30 @@ class Supervisor:
                 _thread.interrupt_main()
 
     @contextmanager
-    def asyncio_logs(self) -> Iterator[None]:
-        """asyncio: an error asyncio logs with an exception (a task's exception never
-        retrieved) is a worker error of the run, not a line on stderr."""
-        if self.model != "asyncio":
-            yield
-            return
-        logger = logging.getLogger("asyncio")
+    def logs(self) -> Iterator[None]:
+        """What the standard library logs about the run's workers: asyncio's error with an
+        exception (a task's exception never retrieved) is an error of the run, not a line
+        on stderr; and a worker of a ``ThreadPoolExecutor`` stopped by the run's
+        cancellation ("Exception in worker": RunCancelled) is no news."""
 
         def capture(record: logging.LogRecord) -> bool:
-            if record.levelno < logging.ERROR or not record.exc_info:
-                return True
-            error = record.exc_info[1]
-            if error is None:
+            error = record.exc_info[1] if record.exc_info else None
+            if isinstance(error, RunCancelled | Stopped):
+                return False
+            if error is None or record.levelno < logging.ERROR or record.name != "asyncio":
                 return True
             who = attribute(error, self.trace.workers, self.frames, "a task")
             self.errors.append(WorkerError.of(who, error, self.trace.now()))
             return False  # reported with the run: not printed as well
 
-        logger.addFilter(capture)
+        loggers = [logging.getLogger(name) for name in ("asyncio", "concurrent.futures")]
+        for logger in loggers:
+            logger.addFilter(capture)
         try:
             yield
         finally:
-            logger.removeFilter(capture)
+            for logger in loggers:
+                logger.removeFilter(capture)
 
     def _worker(self) -> Hashable:
         """The worker recording now; a task's outermost frame is noted the first time, to
@@ -269,12 +274,15 @@ class Supervisor:
             found.append(WorkerError.of(who, leaf, self.trace.now()))
         return found
 
-    def cleanup(self) -> list[str]:
+    def cleanup(self, stop_timeout: float) -> list[str]:
         """Stop what the run started and left running: cancel the trace (threads stop at
-        their next ``record``), terminate its processes, wait a little for its threads.
-        Returns the names of the threads that would not stop."""
+        their next ``record``), terminate its processes, and wait up to ``stop_timeout``
+        seconds for its threads, which cannot be stopped from outside. Returns the names of
+        the threads that had not stopped within :data:`GRACE_S` (those waited for longer,
+        or left to end at their own timeouts)."""
         self.trace.cancel("failed" if self.trace.cancelled != "interrupted" else "interrupted")
-        deadline = monotonic() + GRACE_S
+        start = monotonic()
+        deadline = start + GRACE_S
         for process in self._processes:
             if process.is_alive():
                 process.terminate()
@@ -285,9 +293,12 @@ class Supervisor:
             if process.is_alive():
                 process.kill()
                 process.join(1.0)
+        slow = []
         for thread in set(threading.enumerate()) - self._before:
             if is_trio_cache(thread) or thread is threading.current_thread():
                 continue
             if not wait_gone(thread, deadline):
-                self._left.append(thread)
-        return sorted(self.trace.workers.get(t.ident, t.name) for t in self._left)
+                slow.append(thread)
+                if not wait_gone(thread, start + max(stop_timeout, GRACE_S)):
+                    self._left.append(thread)
+        return sorted(self.trace.workers.get(t.ident, t.name) for t in slow)

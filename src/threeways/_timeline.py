@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from rich.text import Text
 
-from ._protocol import Result, Span
+from ._protocol import WAITS, Result, Span
 from ._registry import get_scenario
 
 __all__ = ["Lanes", "lanes", "timeline_svg", "timeline_text"]
@@ -53,13 +53,28 @@ class Lanes:
 
 
 def lanes(result: Result) -> Lanes:
-    """The timeline of ``result``, from its scenario's ``timeline`` hook."""
+    """The timeline of ``result``, from its scenario's ``timeline`` hook.
+
+    A span may end at ``math.inf``: it lasts until the run ended. In a failed run, each
+    actor still running is drawn in what it last did until the end (waiting, when its
+    last action was a wait).
+    """
     sc = get_scenario(result.scenario)
-    spans = _merged(sc.timeline(result.events, sc.params(**result.params)))
+    spans = sc.timeline(result.events, sc.params(**result.params))
+    end = max([result.elapsed_s, *(e.t for e in result.events)])
+    end = max([end, *(s.end for s in spans if s.end != math.inf)])
+    spans = [s._replace(end=min(s.end, end)) for s in spans]
+    if result.failure is not None:
+        drawn: dict[str, float] = {}
+        for s in spans:
+            drawn[s.actor] = max(drawn.get(s.actor, s.end), s.end)
+        for e in result.failure.still_running:
+            if drawn.get(e.actor, -1.0) <= e.t:  # nothing drawn past its last event
+                state = "waiting" if e.action.startswith(WAITS) else "running"
+                spans.append(Span(e.actor, e.t, end, state))
     actors = dict.fromkeys(e.actor for e in result.events)
     actors.update(dict.fromkeys(s.actor for s in spans))
-    end = max([result.elapsed_s, *(s.end for s in spans), *(e.t for e in result.events)])
-    return Lanes(result.model, tuple(actors), tuple(spans), end)
+    return Lanes(result.model, tuple(actors), tuple(_merged(spans)), end)
 
 
 def _merged(spans: Sequence[Span]) -> list[Span]:

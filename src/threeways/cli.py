@@ -25,7 +25,7 @@ from . import _render
 from ._failure import RunFailed
 from ._protocol import MODELS, Param, Result, Scenario
 from ._registry import UnknownName, check_model, get_scenario, scenarios
-from ._run import check_start_method, run
+from ._run import GRACE_S, check_start_method, run
 
 __all__ = ["COMMANDS", "UsageError", "main"]
 
@@ -190,7 +190,14 @@ def _run_one(
     """One model's run: its result (a failed run's too, with its events so far), or one
     line if threeways itself broke."""
     try:
-        return run(sc.name, model, start_method=args.start_method, fail_at=args.fail_at, **values)
+        return run(
+            sc.name,
+            model,
+            start_method=args.start_method,
+            fail_at=args.fail_at,
+            stop_timeout=GRACE_S,  # the CLI leaves at its end without a blocked thread
+            **values,
+        )
     except RunFailed as failed:
         return failed.result
     except Exception as exc:  # a bug in threeways: one line, and the other models still run
@@ -380,9 +387,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entry() -> NoReturn:
     """The ``threeways`` console script and ``python -m threeways``."""
     code = main()
-    if code == 130 and threading.active_count() > 1:
-        # A thread that did not stop within the grace period cannot be killed, and the
-        # interpreter would wait for it at exit: leave without it.
+    if code in (1, 130) and any(not t.daemon for t in threading.enumerate()[1:]):
+        # A thread of a failed or interrupted run that did not stop within the grace
+        # period cannot be killed, and the interpreter would wait for it at exit: leave
+        # without it.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code)

@@ -81,8 +81,9 @@ def _one_after_another(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params)
 
 
 def _start_together(start: threading.Barrier, job_fn: _Job, *args: Any) -> None:
-    start.wait()  # at the start line until every thread is there (or p.timeout passes)
-    with contextlib.suppress(Stopped):  # told to stop: the thread just ends
+    # told to stop (the barrier broken, the flag set): the thread just ends
+    with contextlib.suppress(Stopped, threading.BrokenBarrierError):
+        start.wait()  # at the start line until every thread is there (or p.timeout passes)
         job_fn(*args)
 
 
@@ -106,6 +107,7 @@ def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) 
             thread.start()
         join_all(threads, p.timeout)
     except BaseException:  # Ctrl-C (KeyboardInterrupt, in main) or a stuck thread
+        start.abort()  # threads still at the start line leave it
         stop.set()  # the CPU jobs end at their next look
         raise
     trace.record("main", "ends", name)
