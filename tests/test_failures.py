@@ -7,6 +7,8 @@ did; the events up to the failure are kept; cleanup stops only what the run star
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import json
 import multiprocessing
 import threading
@@ -17,6 +19,7 @@ import pytest
 import threeways
 from threeways import Event, InjectedFault, RunFailed
 from threeways._failure import failure
+from threeways._supervise import Supervisor
 from threeways.cli import main
 
 FAST = ["--tick", "0.002"]
@@ -185,3 +188,23 @@ def test_a_good_run_has_no_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["traffic_light", "--model=asyncio", "--json", *FAST]) == 0
     [run] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert run["ok"] is True and run["error"] is None
+
+
+def test_an_asyncio_task_nobody_awaited_is_an_error_of_the_run() -> None:
+    # asyncio logs "Task exception was never retrieved" when such a task is collected:
+    # the harness takes it as that task's error (named by what it recorded), not a log line
+    supervisor = Supervisor("asyncio", start_method=None, fail_at=None)
+    trace = supervisor.trace
+
+    async def worker() -> None:
+        trace.record("courier", "sets off")
+        raise ValueError("lost parcel")
+
+    async def program() -> None:
+        asyncio.create_task(worker())  # fire and forget: nobody keeps or awaits it  # noqa: RUF006
+        await asyncio.sleep(0.01)
+
+    with supervisor, supervisor.logs():
+        asyncio.run(program())
+        gc.collect()
+    assert [e.line() for e in supervisor.errors] == ["courier raised ValueError: lost parcel"]

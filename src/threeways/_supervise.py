@@ -142,7 +142,8 @@ class Supervisor:
         self.trace = Trace(start_method=start_method, worker=self._worker, fail_at=fail_at)
         self.errors: list[WorkerError] = []
         self.frames: dict[int, tuple[Hashable, Any]] = {}
-        """id of each task's outermost frame: (the task, the frame's code)."""
+        """id of each task's outermost frame: (the task's id, the frame's code)."""
+        self._tasks: dict[int, weakref.ref[Any]] = {}
         self._key = _WORKERS.get(model, _thread_worker)
         self._before = set(threading.enumerate())
         self._lock = threading.Lock()
@@ -253,11 +254,18 @@ class Supervisor:
                 logger.removeFilter(capture)
 
     def _worker(self) -> Hashable:
-        """The worker recording now; a task's outermost frame is noted the first time, to
-        tell later whose error a task group raised (its ExceptionGroup does not say)."""
-        key = self._key()
-        if key is not None and not isinstance(key, int) and key not in self.trace.workers:
-            frame = _task_frame(key)
+        """The worker recording now: a thread's ident, or a task's id. A task itself is
+        never kept (a task nobody keeps must still be collected, as without threeways);
+        its outermost frame is noted the first time, to tell later whose error a task
+        group raised (its ExceptionGroup does not say)."""
+        task = self._key()
+        if task is None or isinstance(task, int):
+            return task
+        key = id(task)
+        known = self._tasks.get(key)
+        if known is None or known() is not task:  # new, or a new task where one ended
+            self._tasks[key] = weakref.ref(task)
+            frame = _task_frame(task)
             if frame is not None:
                 self.frames[id(frame)] = (key, frame.f_code)
         return key

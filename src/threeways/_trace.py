@@ -139,7 +139,7 @@ class Trace:
         self.events: list[Event] = []
         self.start_method = start_method
         self.workers: dict[Hashable, str] = {}
-        """Each worker (a thread id, a task), with the actor it last recorded as."""
+        """Each worker (a thread's ident, a task's id), with the actor it last recorded as."""
         self.child_failures: list[ChildFailure] = []
         self.cancelled: str | None = None
         """Why the run was cancelled ("interrupted", "failed"), or None."""
