@@ -214,7 +214,8 @@ class Scenario(ABC, Generic[P]):
         that takes a lock or a slot (:data:`HOLDS`, such as "acquires" or "goes in") it is
         holding until one that frees it (:data:`FREES`); otherwise it is running. An
         actor's lane starts at its first event and ends at its last. Override it when the
-        events say more than that (how long a step lasts, a light's colour).
+        events say more than that (how long a step lasts, a light's colour); a span may
+        end at ``math.inf``, "until the run ends".
         """
         by_actor: dict[str, list[Event]] = {}
         for event in events:

@@ -84,10 +84,10 @@ uses a fresh Event for each green phase; the light replaces it when it turns red
         return f"{event.actor} {event.action}{detail}"
 
     def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
-        # The light's lane shows its colour (green to the end once it stays green); a car
+        # The light's lane shows its colour, the last one until the run ends; a car
         # waits from "waits at red" until it passes, then drives for DRIVE_TICKS.
         light = [e for e in events if e.actor == "light"]
-        ends = [*(e.t for e in light[1:]), max((e.t for e in events), default=0.0)]
+        ends = [*(e.t for e in light[1:]), math.inf]
         colours = [e.action.split()[-1] for e in light]  # turns red, turns/stays green
         spans = [
             Span("light", e.t, end, colour)
