@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from time import monotonic
 
 import psutil
@@ -56,13 +58,48 @@ def test_all_models_side_by_side(
 def test_narrow_terminal_stacks_the_models(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # too narrow for four columns: one model after another, each line still whole
+    # too narrow for four columns: one model after another, each line whole (piped
+    # output is never wrapped: the observable is one line of JSON)
     monkeypatch.setenv("COLUMNS", "60")
     assert main(["traffic_light", *FAST]) == 0
     out = capsys.readouterr().out
     for model in MODELS:
         assert f"── {model} ──" in out
-    assert max(len(line) for line in out.splitlines()) <= 60
+    observables = [line for line in out.splitlines() if line.startswith("observable ")]
+    assert len(observables) == 4
+    for line in observables:
+        assert json.loads(line.removeprefix("observable "))["passes"]["Benz"] == 2
+
+
+def test_piped_output_is_never_wrapped_nor_padded(capsys: pytest.CaptureFixture[str]) -> None:
+    # list | grep finds a scenario's whole summary; explain keeps the lesson's list items
+    # and drops its markup; show prints every source line whole; no line ends in spaces
+    assert main(["list"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    for sc in scenarios().values():
+        assert any(line.startswith(sc.name) and sc.summary in line for line in listed)
+    assert main(["explain", "pool"]) == 0
+    explained = capsys.readouterr().out
+    assert "  - ThreadPoolExecutor: in the worker thread that finished the job" in explained
+    assert "``" not in explained
+    assert main(["show", "pool", "--model", "multiprocessing"]) == 0
+    shown = capsys.readouterr().out
+    source = Path(scenarios()["pool"].source_path("multiprocessing")).read_text()
+    for line in source.splitlines():
+        assert line.rstrip() in shown
+    for text in (listed, explained.splitlines(), shown.splitlines()):
+        assert [line for line in text if line != line.rstrip()] == []
+
+
+def test_model_takes_a_comma_separated_list(capsys: pytest.CaptureFixture[str]) -> None:
+    # --model threading,trio runs those two, in that order; times are to the millisecond
+    assert main(["traffic_light", "--model", "threading,trio", "--json", *FAST]) == 0
+    runs = [json.loads(line)["model"] for line in capsys.readouterr().out.splitlines()]
+    assert runs == ["threading", "trio"]
+    assert main(["traffic_light", "--model=trio", "--tick=0"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    times = [line.split()[0] for line in lines if re.match(r"\s*\d", line)]
+    assert len(times) >= 9 and all(re.fullmatch(r"\d+\.\d{3}s", t) for t in times), times
 
 
 def test_json_lines_match_the_schema(capsys: pytest.CaptureFixture[str]) -> None:

@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from ._protocol import Scenario
+from ._render import prose
 from ._source import align, read_steps, relative_path
 
 __all__ = ["lesson_data", "model_docstring", "print_explain"]
@@ -57,9 +57,9 @@ def print_explain(out: Console, sc: Scenario[Any]) -> None:
     data = lesson_data(sc)
     out.print(Text.assemble((sc.name, "bold"), f": {sc.summary}"))
     _section(out, "The lesson")
-    out.print(Padding(Text(_reflow(data["lesson"])), (0, 2)))
+    out.print(prose(data["lesson"], out.is_terminal))
     _section(out, "What each model uses, and where they differ")
-    out.print(_uses_table(data))
+    _print_uses(out, data)
     _section(out, "Steps, in every model unless marked")
     out.print(_steps_table(sc, data))
     _section(out, "Parameters")
@@ -84,28 +84,19 @@ def _section(out: Console, title: str) -> None:
     out.print(Text(title.upper(), style="bold cyan"))
 
 
-def _reflow(text: str) -> str:
-    """Join the lines of each paragraph, so the terminal wraps them to its own width."""
-    return "\n\n".join(" ".join(p.split()) for p in text.split("\n\n"))
-
-
-def _uses_table(data: dict[str, Any]) -> Table:
-    table = Table(box=None, padding=(0, 2, 1, 2), show_header=False, expand=True)
-    table.add_column("model", style="bold", no_wrap=True)
-    table.add_column("uses", ratio=1)
+def _print_uses(out: Console, data: dict[str, Any]) -> None:
     for model, info in data["models"].items():
+        out.print(Text.assemble(("  " + model, "bold"), ": ", (info["uses"], "green")))
         rest = info["docstring"].partition("\n\n")[2]
-        text = Text(info["uses"], style="green")
         if rest:
-            text.append("\n" + _reflow(rest))
-        text.append("\n" + info["file"], style="dim")
-        table.add_row(model, text)
-    return table
+            out.print(prose(rest, out.is_terminal, indent=4))
+        out.print(Text("    " + info["file"], style="dim"))
+        out.print()
 
 
 def _steps_table(sc: Scenario[Any], data: dict[str, Any]) -> Table:
     table = Table(box=None, padding=(0, 2), show_header=True, header_style="bold")
-    table.add_column("step")
+    table.add_column("step", no_wrap=True)
     for model in sc.models:
         table.add_column(model, justify="center")
     for step in data["steps"]:

@@ -178,7 +178,7 @@ def still_running(sc: Scenario[Any], events: Sequence[Event], p: Any) -> tuple[E
 
 
 def _since(sc: Scenario[Any], event: Event) -> str:
-    return f"{sc.narrate(event)} since {event.t:.2f} s"
+    return f"{sc.narrate(event)} since {event.t:.3f} s"
 
 
 def _listed(items: Sequence[str]) -> str:

@@ -245,6 +245,21 @@ def print_show(
     if step is not None:
         rows = [r for r in rows if step.lower() in r.title.lower()]
     out.print(Text.assemble((sc.name, "bold"), f": {sc.summary}"))
+    if not out.is_terminal:  # piped: every source line whole, stacked, no colour
+        lines = []
+        for row in rows:
+            lines.append(f"\n── {row.title} ──")
+            for model in models:
+                lines.append(f"{model}:")
+                segment = row.cells[model]
+                if segment is None:
+                    lines.append("      ·" if row.own else f"      (no {row.label!r} step)")
+                    continue
+                lines += [
+                    f"{n:>4}  {line}" for n, line in enumerate(segment.lines, segment.first_line)
+                ]
+        out.print(Text("\n".join(lines)))  # Text: a [bracket] in the code is not markup
+        return
     side_by_side = len(models) == 1 or out.width >= len(models) * (MIN_CODE_COLUMN + 3)
     if side_by_side:
         out.print(_columns([_heading(sc, m) for m in models]))

@@ -138,7 +138,7 @@ def timeline_text(runs: Sequence[Lanes], width: int) -> Text:
     text = Text()
     text.append_text(_axis(label, cells, end))
     for run in runs:
-        took = Text(f"  ended at {run.end:.2f} s", style="dim")
+        took = Text(f"  ended at {run.end:.3f} s", style="dim")
         text.append_text(Text(run.model, style="bold") + took + "\n")
         for actor in run.actors:
             name = actor if len(actor) <= LABEL_MAX else actor[: LABEL_MAX - 1] + "…"
@@ -215,7 +215,7 @@ def timeline_svg(runs: Sequence[Lanes], title: str) -> str:
         body.append(f"<text x='8' y='{y + 14}' font-weight='bold'>{escape(run.model)}</text>")
         body.append(
             f"<text x='{left + bar}' y='{y + 14}' text-anchor='end' fill='#666'>"
-            f"ended at {run.end:.2f} s</text>"
+            f"ended at {run.end:.3f} s</text>"
         )
         y += 22
         for actor in run.actors:

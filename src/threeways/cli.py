@@ -62,6 +62,14 @@ def command(
     return register
 
 
+def chosen_models(text: str, models: tuple[str, ...]) -> list[str]:
+    """``all``, or a comma-separated list of ``models``, in the order given."""
+    chosen = [check_model(m.strip(), (*models, "all")) for m in text.split(",") if m.strip()]
+    if not chosen:
+        raise UsageError(f"name at least one model: {', '.join(models)}, or all")
+    return list(models) if "all" in chosen else list(dict.fromkeys(chosen))
+
+
 # ---------------------------------------------------------------------------- list
 
 
@@ -97,9 +105,11 @@ def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
     parser = _Parser(prog=f"{PROG} {sc.name}", description=sc.summary)
     parser.add_argument(
         "--model",
+        "--models",
+        dest="model",
         default="all",
         metavar="MODEL",
-        help=f"one of {', '.join(sc.models)}, or all (the default)",
+        help=f"{', '.join(sc.models)}, several of them comma-separated, or all (the default)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per model run, one per line"
@@ -156,7 +166,7 @@ def _add_param(group: argparse._ArgumentGroup, spec: Param) -> None:
 
 def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
     args = _scenario_parser(sc).parse_args(argv)
-    models = sc.models if args.model == "all" else (check_model(args.model, (*sc.models, "all")),)
+    models = chosen_models(args.model, sc.models)
     if args.start_method is not None:
         check_start_method(args.start_method)
     if args.json and args.timeline:
@@ -265,6 +275,8 @@ def _add_show(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", help="the scenario to show")
     parser.add_argument(
         "--models",
+        "--model",
+        dest="models",
         default="all",
         metavar="M1,M2",
         help=f"comma-separated models to compare, from {', '.join(MODELS)} (default: all)",
@@ -277,11 +289,7 @@ def _show(args: argparse.Namespace) -> int:
     from . import _source
 
     sc = get_scenario(args.scenario)
-    models = list(sc.models)
-    if args.models != "all":
-        models = [check_model(m.strip(), sc.models) for m in args.models.split(",") if m.strip()]
-    if not models:
-        raise UsageError("--models needs at least one model")
+    models = chosen_models(args.models, sc.models)
     titles = [r.title for r in _source.align([_source.read_steps(sc, m) for m in models])]
     if args.step and not any(args.step.lower() in t.lower() for t in titles):
         raise UsageError(f"no step of {sc.name} matches {args.step!r}; steps: {', '.join(titles)}")
