@@ -12,9 +12,9 @@ from threeways._support import names
 from threeways._trace import Event, Recorder
 
 JOB_TICKS = 2
-"""How long each worker's job takes, in ticks."""
+"""How long the first worker's job takes, in ticks; each next worker's takes one more."""
 
-ENDINGS = ("finishes", "raises", "is stopped")
+_ENDINGS = ("finishes", "raises", "is stopped")
 """The three ways a worker or a helper can end its part."""
 
 _WORKERS = ("Ann", "Bob", "Cat", "Dan", "Eve", "Fay", "Gus", "Hal")
@@ -174,7 +174,7 @@ def _each_ends_once_then_cleans_up(events: Sequence[Event], actors: list[str]) -
     exactly once, as its very last action."""
     for actor in actors:
         own = [e.action for e in events if e.actor == actor]
-        endings = [a for a in own if a in ENDINGS]
+        endings = [a for a in own if a in _ENDINGS]
         if len(endings) != 1:
             yield f"{actor} ended {len(endings)} times: {endings}"
         cleanups = own.count("cleans up")

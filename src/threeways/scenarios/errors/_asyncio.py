@@ -22,7 +22,7 @@ async def _job(trace: Trace, name: str, i: int, finished: asyncio.Semaphore, p: 
     trace.record(name, "starts")
     try:
         # step: do the job
-        await asyncio.sleep(JOB_TICKS * p.tick)
+        await asyncio.sleep((JOB_TICKS + i) * p.tick)
         if i == p.fail:
             # step: fail once the others have finished
             trace.record(name, "waits for the others")
@@ -72,11 +72,11 @@ async def _supervised(trace: Trace, p: Params) -> None:
 
 async def _naive(trace: Trace, p: Params) -> None:
     done, finished = asyncio.Event(), asyncio.Semaphore(0)
-    # own step: create bare tasks
+    # own step: start them, unsupervised
     helpers = [asyncio.create_task(_helper(trace, h, done, p)) for h in helper_names(p.helpers)]
     names = worker_names(p.workers)
     jobs = [asyncio.create_task(_job(trace, name, i, finished, p)) for i, name in enumerate(names)]
-    # own step: wait for them, blind to errors
+    # own step: wait for the jobs, blind to errors
     trace.record("main", "waits for the jobs")
     await asyncio.wait(jobs)  # returns the done tasks; nobody asks them for a result
     done.set()

@@ -41,7 +41,7 @@ def _job(name: str, i: int, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: do the job
-        if stop.wait(JOB_TICKS * p.tick):  # terminate() would skip finally: it looks at a flag
+        if stop.wait((JOB_TICKS + i) * p.tick):  # a flag, as terminate() skips finally
             trace.record(name, "is stopped")
             return
         if i == p.fail:
@@ -105,13 +105,13 @@ def _in_child(shared: _Shared, target: Callable[..., None], *args: Any) -> None:
 
 
 def _naive(trace: Trace, p: Params, shared: _Shared) -> None:
-    # own step: start plain processes
+    # own step: start them, unsupervised
     ctx, hs, names = trace.mp_context, helper_names(p.helpers), enumerate(worker_names(p.workers))
     helpers = [ctx.Process(target=_in_child, args=(shared, _helper, h, p)) for h in hs]
     jobs = [ctx.Process(target=_in_child, args=(shared, _job, n, i, p), name=n) for i, n in names]
     for process in [*helpers, *jobs]:
         process.start()
-    # own step: join them, blind to errors
+    # own step: wait for the jobs, blind to errors
     trace.record("main", "waits for the jobs")
     for job in jobs:
         job.join(p.timeout)  # Bob's exit code, 1, is all that is left of his error: unread

@@ -24,7 +24,7 @@ def _job(trace: Trace, name: str, i: int, finished: Semaphore, stop: Event, p: P
     trace.record(name, "starts")
     try:
         # step: do the job
-        if stop.wait(JOB_TICKS * p.tick):  # a thread cannot be cancelled: it looks at a flag
+        if stop.wait((JOB_TICKS + i) * p.tick):  # a thread cannot be cancelled: it looks at a flag
             trace.record(name, "is stopped")
             return
         if i == p.fail:
@@ -82,15 +82,13 @@ def _supervised(trace: Trace, p: Params, done: Event, stop: Event, finished: Sem
 
 
 def _naive(trace: Trace, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
-    # own step: start plain threads
-    names = enumerate(worker_names(p.workers))
-    helpers = [
-        Thread(target=_helper, args=(trace, h, done, stop, p)) for h in helper_names(p.helpers)
-    ]
+    # own step: start them, unsupervised
+    hs, names = helper_names(p.helpers), enumerate(worker_names(p.workers))
+    helpers = [Thread(target=_helper, args=(trace, h, done, stop, p)) for h in hs]
     jobs = [Thread(target=_job, args=(trace, n, i, finished, stop, p), name=n) for i, n in names]
     for thread in [*helpers, *jobs]:
         thread.start()
-    # own step: join them, blind to errors
+    # own step: wait for the jobs, blind to errors
     trace.record("main", "waits for the jobs")
     join_all(jobs, p.timeout)  # a thread that raised ends like one that returned
     done.set()  # and nobody ever sets stop

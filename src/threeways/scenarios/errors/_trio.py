@@ -26,7 +26,7 @@ async def _job(trace: Trace, name: str, i: int, finished: trio.Semaphore, p: Par
     trace.record(name, "starts")
     try:
         # step: do the job
-        await trio.sleep(JOB_TICKS * p.tick)
+        await trio.sleep((JOB_TICKS + i) * p.tick)
         if i == p.fail:
             # step: fail once the others have finished
             trace.record(name, "waits for the others")
