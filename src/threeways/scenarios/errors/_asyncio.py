@@ -1,0 +1,97 @@
+"""errors with asyncio: a TaskGroup cancels the other tasks and raises an ExceptionGroup.
+
+When a job fails, the inner TaskGroup of jobs raises; the outer one, seeing that come out
+of its body, cancels the helpers: ``CancelledError`` lands at a helper's next ``await``,
+its ``finally`` runs, and it must let the error go on (swallowed, it would leave the
+TaskGroup waiting). The groups raise nested ``ExceptionGroup``s; ``except* ValueError``
+finds the error inside. ``--naive`` creates bare tasks and waits with ``asyncio.wait``,
+which raises nothing: nobody asks the failed task for its result, and asyncio only logs
+"Task exception was never retrieved" when the task is garbage-collected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from threeways._trace import Trace
+
+from . import JOB_TICKS, Params, failure, helper_names, main_sees, worker_names
+
+
+async def _job(trace: Trace, name: str, i: int, finished: asyncio.Semaphore, p: Params) -> None:
+    trace.record(name, "starts")
+    try:
+        # step: do the job
+        await asyncio.sleep((JOB_TICKS + i) * p.tick)
+        if i == p.fail:
+            # step: fail once the others have finished
+            trace.record(name, "waits for the others")
+            for _ in range(p.workers - 1):
+                await finished.acquire()
+            raise failure(trace, name)
+        trace.record(name, "finishes")
+    finally:
+        # step: clean up
+        finished.release()  # one more job over: the failing one counts them
+        trace.record(name, "cleans up")
+
+
+async def _helper(trace: Trace, name: str, done: asyncio.Event, p: Params) -> None:
+    trace.record(name, "starts")
+    try:
+        # step: work until the jobs are done
+        while not done.is_set():
+            trace.record(name, "beats")
+            await asyncio.sleep(p.tick)  # where the TaskGroup's cancellation lands
+        trace.record(name, "finishes")
+    except asyncio.CancelledError:
+        # step: be stopped
+        trace.record(name, "is stopped")
+        raise
+    finally:
+        # step: clean up
+        trace.record(name, "cleans up")
+
+
+async def _supervised(trace: Trace, p: Params) -> None:
+    done, finished = asyncio.Event(), asyncio.Semaphore(0)
+    async with asyncio.TaskGroup() as tg:
+        # step: start the helpers and the jobs
+        for h in helper_names(p.helpers):
+            tg.create_task(_helper(trace, h, done, p))
+        async with asyncio.TaskGroup() as jobs:
+            for i, name in enumerate(worker_names(p.workers)):
+                jobs.create_task(_job(trace, name, i, finished, p))
+            # step: wait for the jobs, or the first error
+            trace.record("main", "waits for the jobs")
+        # step: stop the others
+        # (nothing to write: an error out of the inner group makes tg cancel the helpers)
+        # step: tell the helpers the jobs are done
+        done.set()
+
+
+async def _naive(trace: Trace, p: Params) -> None:
+    done, finished = asyncio.Event(), asyncio.Semaphore(0)
+    # own step: start them, unsupervised
+    helpers = [asyncio.create_task(_helper(trace, h, done, p)) for h in helper_names(p.helpers)]
+    names = worker_names(p.workers)
+    jobs = [asyncio.create_task(_job(trace, name, i, finished, p)) for i, name in enumerate(names)]
+    # own step: wait for the jobs, blind to errors
+    trace.record("main", "waits for the jobs")
+    await asyncio.wait(jobs)  # returns the done tasks; nobody asks them for a result
+    done.set()
+    await asyncio.wait(helpers)
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    try:
+        async with asyncio.timeout(p.timeout):
+            await (_naive if p.naive else _supervised)(trace, p)
+    except* ValueError as group:
+        # step: main sees the error
+        main_sees(trace, group)
+    trace.record("main", "ends")
+
+
+def main(trace: Trace, p: Params) -> None:
+    asyncio.run(_main(trace, p))

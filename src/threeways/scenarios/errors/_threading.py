@@ -1,0 +1,104 @@
+"""errors with threads: a Future brings a job's error to main; a stop Event stops the rest.
+
+``ThreadPoolExecutor.submit`` returns a ``Future`` that keeps whatever its job raised:
+``wait(..., return_when=FIRST_EXCEPTION)`` returns at the first error, and ``result()``
+raises it again, in main. A thread cannot be cancelled: main sets a ``threading.Event``
+that each helper looks at between two beats. ``--naive`` joins plain ``Thread`` objects:
+the failing one's exception goes to ``threading.excepthook``, which prints "Exception in
+thread Bob" and the traceback, and that is all; ``join()`` returns as if all went well.
+A Future whose result nobody asks for is worse: its error is not even printed.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from threading import Event, Semaphore, Thread
+
+from threeways._support import join_all
+from threeways._trace import Trace
+
+from . import JOB_TICKS, Params, failure, helper_names, main_sees, worker_names
+
+
+def _job(trace: Trace, name: str, i: int, finished: Semaphore, stop: Event, p: Params) -> None:
+    trace.record(name, "starts")
+    try:
+        # step: do the job
+        if stop.wait((JOB_TICKS + i) * p.tick):  # a thread cannot be cancelled: it looks at a flag
+            trace.record(name, "is stopped")
+            return
+        if i == p.fail:
+            # step: fail once the others have finished
+            trace.record(name, "waits for the others")
+            for _ in range(p.workers - 1):
+                if not finished.acquire(timeout=p.timeout):
+                    raise TimeoutError(f"{name} waited {p.timeout:g}s for the others")
+            raise failure(trace, name)
+        trace.record(name, "finishes")
+    finally:
+        # step: clean up
+        finished.release()  # one more job over: the failing one counts them
+        trace.record(name, "cleans up")
+
+
+def _helper(trace: Trace, name: str, done: Event, stop: Event, p: Params) -> None:
+    trace.record(name, "starts")
+    try:
+        # step: work until the jobs are done
+        while not done.is_set():
+            trace.record(name, "beats")
+            if stop.wait(p.tick):  # the flag again, between two beats
+                # step: be stopped
+                trace.record(name, "is stopped")
+                return
+        trace.record(name, "finishes")
+    finally:
+        # step: clean up
+        trace.record(name, "cleans up")
+
+
+def _supervised(trace: Trace, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
+    with ThreadPoolExecutor(p.workers + p.helpers) as pool:
+        # step: start the helpers and the jobs
+        helpers = [pool.submit(_helper, trace, h, done, stop, p) for h in helper_names(p.helpers)]
+        names = enumerate(worker_names(p.workers))
+        jobs = [pool.submit(_job, trace, name, i, finished, stop, p) for i, name in names]
+        # step: wait for the jobs, or the first error
+        trace.record("main", "waits for the jobs")
+        try:
+            ended, running = wait(jobs, p.timeout, return_when=FIRST_EXCEPTION)
+            for job in ended:
+                job.result()  # raises the job's error again, here in main
+            if running:
+                raise TimeoutError(f"{len(running)} jobs still running after {p.timeout:g}s")
+        except BaseException:
+            # step: stop the others
+            stop.set()
+            raise
+        # step: tell the helpers the jobs are done
+        done.set()
+    for helper in helpers:  # all done: leaving the with block joined the threads
+        helper.result()  # an error that nobody asks its Future for is lost without a word
+
+
+def _naive(trace: Trace, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
+    # own step: start them, unsupervised
+    hs, names = helper_names(p.helpers), enumerate(worker_names(p.workers))
+    helpers = [Thread(target=_helper, args=(trace, h, done, stop, p)) for h in hs]
+    jobs = [Thread(target=_job, args=(trace, n, i, finished, stop, p), name=n) for i, n in names]
+    for thread in [*helpers, *jobs]:
+        thread.start()
+    # own step: wait for the jobs, blind to errors
+    trace.record("main", "waits for the jobs")
+    join_all(jobs, p.timeout)  # a thread that raised ends like one that returned
+    done.set()  # and nobody ever sets stop
+    join_all(helpers, p.timeout)
+
+
+def main(trace: Trace, p: Params) -> None:
+    try:
+        (_naive if p.naive else _supervised)(trace, p, Event(), Event(), Semaphore(0))
+    except ValueError as error:
+        # step: main sees the error
+        main_sees(trace, error)
+    trace.record("main", "ends")
