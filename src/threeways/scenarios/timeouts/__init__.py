@@ -60,8 +60,9 @@ clock: the batch has {DEADLINE_TICKS} ticks. The quick jobs are in, the stuck on
 stopped at the deadline, and every job cleans up exactly once. The clock starts at that
 start line so that no outcome depends on the machine's speed: a job that must make the
 deadline has made it before the clock starts, and one that must miss it cannot finish.
-(A deadline counted from the start would make quick jobs late on a loaded machine, and
-all of them under spawn, whose processes take a few hundred milliseconds to start.)
+(Counted from the start, a deadline of a few ticks could pass before a quick job is done
+on a loaded machine, or before any process has even started under spawn, whose
+processes take a few hundred milliseconds to start: the start line is measured.)
 
 - threading: a wait's timeout only ends the wait. Event.wait, Condition.wait and
   Lock.acquire return False, join(timeout) returns None either way (ask is_alive()),
@@ -74,7 +75,9 @@ all of them under spawn, whose processes take a few hundred milliseconds to star
   the parent cleans up after it; and it can leave a shared lock or queue broken (the
   docs' programming guidelines: "Avoid terminating processes"). A process killed inside
   Event.wait leaves that Event counting a sleeper that never wakes: set() then blocks for
-  ever (3.11 to 3.13), so the Event the stuck jobs waited on is never used again.
+  ever; one killed on its way out of a Barrier keeps the Barrier's lock, and the others
+  still leaving it never do (both seen on 3.11 to 3.13). So the jobs report under way
+  with a Semaphore release, one atomic step, and a stuck job's Event is never used again.
 - asyncio: asyncio.timeout (3.11+) cancels the task that entered it at its await, and
   turns the CancelledError into TimeoutError as its block ends; finally blocks run.
   timeout(None) has no deadline until reschedule() gives it one (here, at the start
@@ -83,8 +86,8 @@ all of them under spawn, whose processes take a few hundred milliseconds to star
   main is cancelled. asyncio.wait_for(aw, t) cancels aw and raises TimeoutError; from 3.12
   it is asyncio.timeout inside (gh-96764), in 3.11 it can lose a cancellation that
   arrives just as aw ends (gh-86296).
-- trio: a cancel scope is the one way to time out anything; no trio function takes a
-  timeout. move_on_after just leaves its block (cancelled_caught says whether it did),
+- trio: a cancel scope is the one way to time out anything; trio's functions take no
+  timeout argument. move_on_after just leaves its block (cancelled_caught says whether it did),
   fail_after raises TooSlowError; both count from entering (trio 0.27, #2512), and a
   CancelScope's deadline can be set later. Scopes nest through nurseries, and a Cancelled
   is caught only by the scope that caused it.
@@ -97,9 +100,9 @@ TaskGroup. Threads and processes have no scopes: pass the deadline down as a num
 give each wait the time that remains of the sooner one, min(inner, outer) - now.
 """
     uses = {
-        "threading": "a Thread per job, a Barrier start line, Event.wait(timeout), a stop flag",
-        "multiprocessing": "a Process per job, Barrier, Event.wait(timeout), terminate()",
-        "asyncio": "asyncio.timeout(None).reschedule() around a TaskGroup, Barrier, own timeout",
+        "threading": "a Thread per job, a Semaphore to count them in, Event.wait(timeout), a flag",
+        "multiprocessing": "a Process per job, Semaphore, Event.wait(timeout), terminate()",
+        "asyncio": "asyncio.timeout(None).reschedule() around a TaskGroup, own timeout",
         "trio": "a CancelScope's deadline around a nursery, nursery.start, own fail_after",
     }
     parameters = Params

@@ -2,9 +2,9 @@
 
 In trio a cancel scope is the one way to time out anything: no trio function takes a
 timeout. The batch's deadline is a ``trio.CancelScope`` around the nursery, entered with
-no deadline and given one at the start line. trio has no Barrier: ``nursery.start``
-returns once the job calls ``task_status.started()``, and starting every job from a
-nursery of its own waits until each is under way. When the deadline passes, every
+no deadline and given one once every job is under way: ``nursery.start`` returns when
+the job calls ``task_status.started()``, and starting every job from a nursery of its
+own runs the starts at once and waits for them all. When the deadline passes, every
 checkpoint inside the scope raises ``Cancelled``, in the jobs too, and their ``finally``
 blocks run; ``cancelled_caught`` then says that the scope stopped something.
 ``move_on_after(s)`` makes such a scope, ``fail_after(s)`` raises ``TooSlowError`` instead.
@@ -75,10 +75,9 @@ async def _main(trace: Trace, p: Params) -> None:
             batch.deadline = trio.current_time() + DEADLINE_TICKS * p.tick
             # step: wait for each answer until the deadline
             trace.record("main", "waits for the answers")
-            # step: stop the late jobs
-            # leaving the nursery waits for every job; at the deadline the scope cancels
-            # the jobs still running
-    if batch.cancelled_caught:
+        # leaving the nursery waited for every job, or until the deadline cancelled them
+    # step: stop the late jobs
+    if batch.cancelled_caught:  # the deadline passed: the scope cancelled the late jobs
         trace.record("main", "has stopped the late jobs")
 
 
