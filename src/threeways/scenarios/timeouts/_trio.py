@@ -1,7 +1,7 @@
 """timeouts with trio: a cancel scope around the nursery; the late jobs get trio.Cancelled.
 
-In trio a cancel scope is the one way to time out anything: no trio function takes a
-timeout. The batch's deadline is a ``trio.CancelScope`` around the nursery, entered with
+In trio a cancel scope is the one way to time out anything: its functions take no
+timeout argument. The batch's deadline is a ``trio.CancelScope`` around the nursery, entered with
 no deadline and given one once every job is under way: ``nursery.start`` returns when
 the job calls ``task_status.started()``, and starting every job from a nursery of its
 own runs the starts at once and waits for them all. When the deadline passes, every
