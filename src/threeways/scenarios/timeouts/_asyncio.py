@@ -1,0 +1,83 @@
+"""timeouts with asyncio: the deadline cancels main, and its TaskGroup cancels the late jobs.
+
+Each job is a task; each releases a ``Semaphore`` once it is under way (a quick one has
+answered, a stuck one is waiting), and main sets the clock once it counted them in. The
+deadline is ``asyncio.timeout(None)``: no deadline until ``reschedule()`` gives it one.
+When it passes, it cancels the task that entered it, main, which is waiting in its
+TaskGroup's exit; the TaskGroup then cancels the jobs still running, and the timeout
+turns main's ``CancelledError`` into ``TimeoutError``. A cancelled job gets
+``CancelledError`` at its ``await``, so its ``finally`` runs: cancellation is an
+exception. ``asyncio.wait_for(job, t)`` would cancel one awaited job the same way.
+
+A stuck job bounds its own wait with ``asyncio.timeout(p.timeout)``, inside the batch's
+much shorter deadline: the sooner one fires first. Its own would raise TimeoutError
+here, and fail the run; what it gets is the batch's cancellation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from threeways._trace import Trace
+
+from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, stuck_jobs
+
+
+async def _quick_job(trace: Trace, i: int, p: Params, ready: asyncio.Semaphore) -> None:
+    name = job_name(i)
+    try:
+        # step: work, then answer
+        trace.record(name, "works", WORK_TICKS)
+        await asyncio.sleep(WORK_TICKS * p.tick)
+        trace.record(name, "finishes", answer(i))
+        # step: report under way
+        ready.release()
+    finally:
+        # step: clean up
+        trace.record(name, "cleans up")
+
+
+async def _stuck_job(trace: Trace, i: int, p: Params, ready: asyncio.Semaphore) -> None:
+    name = job_name(i)
+    try:
+        # step: report under way
+        trace.record(name, "waits for an answer")
+        ready.release()
+        # step: wait for an answer that never comes
+        async with asyncio.timeout(p.timeout):  # its own limit: the batch's comes first
+            await asyncio.Event().wait()
+    except asyncio.CancelledError:
+        # own step: be stopped at the deadline
+        trace.record(name, "is stopped", "cancelled")
+        raise  # a task that swallows its cancellation would run on
+    finally:
+        # step: clean up
+        trace.record(name, "cleans up")
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: start the jobs
+    jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
+    ready = asyncio.Semaphore(0)  # each job releases it once
+    try:
+        async with asyncio.timeout(None) as batch, asyncio.TaskGroup() as tg:
+            for i, job in jobs.items():
+                tg.create_task(job(trace, i, p, ready), name=job_name(i))
+            # step: wait until every job is under way
+            trace.record("main", "waits until every job is under way")
+            async with asyncio.timeout(p.timeout):
+                for _ in jobs:
+                    await ready.acquire()
+            # step: start the clock
+            trace.record("main", "starts the clock", DEADLINE_TICKS)
+            batch.reschedule(asyncio.get_running_loop().time() + DEADLINE_TICKS * p.tick)
+            # step: wait for each answer until the deadline
+            trace.record("main", "waits for the answers")
+        # leaving the TaskGroup waited for every job, or until the deadline cancelled main
+    # step: stop the late jobs
+    except TimeoutError:  # the batch's (a job's own would come in an ExceptionGroup)
+        trace.record("main", "has stopped the late jobs")  # the TaskGroup cancelled them
+
+
+def main(trace: Trace, p: Params) -> None:
+    asyncio.run(_main(trace, p))

@@ -1,0 +1,92 @@
+"""timeouts with processes: a late process can be terminated, and then none of it runs.
+
+As with threads: a process per job, a ``Semaphore`` each job releases once it is under way
+(a quick one has answered, a stuck one is waiting), ``Event.wait(timeout)`` for each
+answer, given the time that remains, ``min(inner, outer) - now``. But a late process can
+be stopped from outside: ``terminate()`` sends SIGTERM (exit code -15; TerminateProcess
+on Windows), and it dies where it is: its ``finally`` blocks never run, so main cleans up
+after it. What it shared may be left broken ("Avoid terminating processes", in the docs):
+a process killed inside ``Event.wait`` leaves the Event waiting for it to wake (``set()``
+would block for ever), and one killed on its way out of a ``Barrier`` keeps the Barrier's
+lock and strands the others still leaving it. So no Barrier: a release is one atomic step.
+"""
+
+from __future__ import annotations
+
+import time
+from multiprocessing.synchronize import Event, Semaphore
+
+from threeways._support import join_all
+from threeways._trace import Recorder, Trace
+
+from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, stuck_jobs
+
+
+def _quick_job(trace: Recorder, i: int, p: Params, ready: Semaphore, done: Event) -> None:
+    name = job_name(i)
+    try:
+        # step: work, then answer
+        trace.record(name, "works", WORK_TICKS)
+        time.sleep(WORK_TICKS * p.tick)
+        trace.record(name, "finishes", answer(i))
+        done.set()
+        # step: report under way
+        ready.release()
+    finally:
+        # step: clean up
+        trace.record(name, "cleans up")
+
+
+def _stuck_job(trace: Recorder, i: int, p: Params, ready: Semaphore, done: Event) -> None:
+    name = job_name(i)
+    try:
+        # step: report under way
+        trace.record(name, "waits for an answer")
+        ready.release()  # one atomic step: nothing half done for terminate() to break
+        # step: wait for an answer that never comes
+        if not done.wait(p.timeout):  # nobody answers; its own limit, far beyond the deadline
+            raise TimeoutError(f"{name} was not stopped within {p.timeout:g}s")
+    finally:
+        # step: clean up
+        trace.record(name, "cleans up")  # never runs if terminated: main does it
+
+
+def _answered_in_time(done: Event, deadline: float, p: Params) -> bool:
+    # own step: give each wait the time that remains
+    own = time.monotonic() + p.timeout  # the job's own limit (inner), beyond the batch's
+    return done.wait(max(0.0, min(own, deadline) - time.monotonic()))  # False: time is up
+
+
+def main(trace: Trace, p: Params) -> None:
+    ctx = trace.mp_context
+    # step: start the jobs
+    jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
+    ready = ctx.Semaphore(0)  # each job releases it once: not a Barrier (see above)
+    done = {i: ctx.Event() for i in jobs}  # set by a quick job; a stuck one waits for it
+    with trace.child_sink() as sink:
+        processes = {
+            i: ctx.Process(target=job, args=(sink, i, p, ready, done[i]), name=job_name(i))
+            for i, job in jobs.items()
+        }
+        for process in processes.values():
+            process.start()
+        # step: wait until every job is under way
+        trace.record("main", "waits until every job is under way")
+        if not all(ready.acquire(timeout=p.timeout) for _ in jobs):
+            raise TimeoutError(f"a job was not under way within {p.timeout:g}s")
+        # step: start the clock
+        trace.record("main", "starts the clock", DEADLINE_TICKS)
+        deadline = time.monotonic() + DEADLINE_TICKS * p.tick
+        # step: wait for each answer until the deadline
+        trace.record("main", "waits for the answers")
+        late = [i for i in jobs if not _answered_in_time(done[i], deadline, p)]
+        # step: stop the late jobs
+        for i in late:
+            process = processes.pop(i)
+            trace.record("main", "terminates", process.name)
+            process.terminate()  # SIGTERM: the process dies where it is, in its wait
+            process.join(p.timeout)
+            trace.record(process.name, "is stopped", f"terminated, exit code {process.exitcode}")
+            # own step: clean up after the terminated jobs
+            trace.record(process.name, "cleans up", "main")  # its finally never ran
+        join_all(processes.values(), p.timeout)  # the others end by themselves

@@ -1,0 +1,90 @@
+"""timeouts with threads: a timeout ends the wait, never the job; a stuck job looks at a flag.
+
+A thread per job. Each reports under way by releasing a ``Semaphore`` once, a quick one
+after it answered (set its ``Event``), a stuck one before it waits; main starts the clock
+once it has counted them all in. Then it waits for each answer: ``Event.wait(timeout)``
+returns False when the time is up (``join(timeout)`` returns None either way: ask
+``is_alive()``; ``Future.result`` raises ``TimeoutError``). None of them stops the job:
+Python cannot cancel or kill a thread. So a stuck job waits on ``stop``, a flag main sets
+at the deadline and on every way out (Ctrl-C too). No scopes nest: a deadline is a
+number, and each wait gets the time that remains, ``min(inner, outer) - now``.
+"""
+
+from __future__ import annotations
+
+import time
+from threading import Event, Semaphore, Thread
+
+from threeways._support import join_all
+from threeways._trace import Trace
+
+from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, stuck_jobs
+
+
+def _quick_job(trace: Trace, i: int, p: Params, ready: Semaphore, done: Event, stop: Event) -> None:
+    name = job_name(i)
+    try:
+        # step: work, then answer
+        trace.record(name, "works", WORK_TICKS)
+        time.sleep(WORK_TICKS * p.tick)  # cannot be cut short: ends within a tick
+        trace.record(name, "finishes", answer(i))
+        done.set()
+        # step: report under way
+        ready.release()
+    finally:
+        # step: clean up
+        trace.record(name, "cleans up")
+
+
+def _stuck_job(trace: Trace, i: int, p: Params, ready: Semaphore, done: Event, stop: Event) -> None:
+    name = job_name(i)
+    try:
+        # step: report under way
+        trace.record(name, "waits for an answer")
+        ready.release()
+        # step: wait for an answer that never comes
+        if not stop.wait(p.timeout):  # its own limit; only the flag can end the wait sooner
+            raise TimeoutError(f"{name} was not stopped within {p.timeout:g}s")
+        # own step: be stopped at the deadline
+        trace.record(name, "is stopped", "saw the stop flag")
+    finally:
+        # step: clean up
+        trace.record(name, "cleans up")
+
+
+def _answered_in_time(done: Event, deadline: float, p: Params) -> bool:
+    # own step: give each wait the time that remains
+    own = time.monotonic() + p.timeout  # the job's own limit (inner), beyond the batch's
+    return done.wait(max(0.0, min(own, deadline) - time.monotonic()))  # False: time is up
+
+
+def main(trace: Trace, p: Params) -> None:
+    # step: start the jobs
+    jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
+    ready = Semaphore(0)  # each job releases it once
+    done = {i: Event() for i in jobs}  # a quick job sets its own; a stuck one never does
+    stop = Event()  # a thread cannot be stopped from outside: the stuck ones look at this
+    threads = [
+        Thread(target=job, args=(trace, i, p, ready, done[i], stop), name=job_name(i))
+        for i, job in jobs.items()
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        # step: wait until every job is under way
+        trace.record("main", "waits until every job is under way")
+        if not all(ready.acquire(timeout=p.timeout) for _ in jobs):
+            raise TimeoutError(f"a job was not under way within {p.timeout:g}s")
+        # step: start the clock
+        trace.record("main", "starts the clock", DEADLINE_TICKS)
+        deadline = time.monotonic() + DEADLINE_TICKS * p.tick
+        # step: wait for each answer until the deadline
+        trace.record("main", "waits for the answers")
+        late = [job_name(i) for i in jobs if not _answered_in_time(done[i], deadline, p)]
+        # step: stop the late jobs
+        trace.record("main", "sets the stop flag", ", ".join(late))  # their waits go on
+        stop.set()
+    except BaseException:  # Ctrl-C, or a job not under way: the jobs still end at the flag
+        stop.set()
+        raise
+    join_all(threads, p.timeout)
