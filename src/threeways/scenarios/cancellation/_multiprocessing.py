@@ -72,8 +72,10 @@ def _worker(
 
 
 def _terminate(group: Sequence[BaseProcess]) -> None:
-    for process in [w for w in group if w.is_alive()]:
+    running = [process for process in group if process.is_alive()]
+    for process in running:  # all first, then wait: they die at the same time
         process.terminate()  # SIGTERM: it ends where it is, its finally unrun
+    for process in running:
         process.join(1.0)
         if process.is_alive():  # it caught or ignored SIGTERM; SIGKILL it cannot
             process.kill()
