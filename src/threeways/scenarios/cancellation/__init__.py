@@ -31,9 +31,7 @@ def pool_size(p: Params) -> int:
 class Params(_BaseParams):
     workers: int = param(3, "how many workers are in the group main stops", min=1, max=32)
     connections: int = param(2, "how many connections each worker opens", min=1, max=20)
-    steps: int = param(
-        3, "how many steps each worker works before it is midway (it never finishes)", min=0
-    )
+    steps: int = param(3, "how many steps a worker takes before it is midway", min=0, max=1000)
     shield: bool = param(
         True, "shield the cleanup's await (--no-shield: trio's cleanup is cut short)"
     )

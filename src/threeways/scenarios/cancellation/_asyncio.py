@@ -2,7 +2,7 @@
 
 ``task.cancel()`` raises ``CancelledError`` at the ``await`` where the task waits, here
 mid-step. The worker re-raises it: ``TaskGroup`` and ``asyncio.timeout`` work by
-cancelling, and a worker that swallowed it would keep its group waiting. No
+cancelling, and a worker that swallowed it and worked on would keep its group waiting. No
 ``TaskGroup.cancel()`` before 3.15: main cancels each task. Delivered once, the
 cancellation leaves the cleanup's ``await`` alone (``--no-shield`` still gives all back);
 a second one, which the TaskGroup sends to whatever still runs when main is cancelled,

@@ -1,7 +1,7 @@
 """cancellation with threads: a thread cannot be cancelled, so it looks at a stop Event.
 
-Python cannot stop a thread from outside: no cancel, no kill, no exception sent into it.
-So main asks: it sets a ``threading.Event`` that each worker looks at before each step;
+Python has no way to stop a thread from outside: no cancel, no kill, no interrupt. So
+main asks: it sets a ``threading.Event`` that each worker looks at before each step;
 the stop lands after the step in progress, and a thread blocked in a call that does not
 watch the flag (a socket read, ``queue.get()``) would never see it: bound such waits, or
 send a sentinel. Nothing interrupts the cleanup either: nothing to shield. The group is a

@@ -6,7 +6,7 @@ gets it again at its next ``await``; so does its cleanup, whose goodbye raises a
 and the connections are never given back (``--no-shield``; asyncio gives them back).
 ``trio.CancelScope(shield=True)`` keeps outer cancellations out, the run's timeout too:
 keep it short, or give it a deadline, ``move_on_after(s, shield=True)``. trio has no
-Barrier: each worker tells main over a memory channel that it is midway.
+Barrier (trio issue #1434): each worker tells main over a memory channel it is midway.
 """
 
 from __future__ import annotations
