@@ -1,0 +1,95 @@
+"""cancellation with asyncio: cancel() raises CancelledError in the task once; let it go on.
+
+``task.cancel()`` raises ``CancelledError`` at the ``await`` where the task waits, here
+mid-step. The worker re-raises it: ``TaskGroup`` and ``asyncio.timeout`` work by
+cancelling, and a worker that swallowed it and worked on would keep its group waiting. No
+``TaskGroup.cancel()`` before 3.15: main cancels each task. Delivered once, the
+cancellation leaves the cleanup's ``await`` alone (``--no-shield`` still gives all back);
+a second one, which the TaskGroup sends to whatever still runs when main is cancelled,
+would cut it short: ``asyncio.shield`` keeps the cleanup going as a task of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from asyncio import Barrier, BoundedSemaphore
+from collections.abc import Iterable
+
+from threeways._trace import Trace
+
+from . import CLOSE_TICKS, Params, pool_size, worker_names
+
+
+async def _work(trace: Trace, name: str, steps: Iterable[int], p: Params) -> None:
+    for step in steps:
+        # step: do a step of work
+        await asyncio.sleep(p.tick)  # where the CancelledError is raised
+        trace.record(name, "does step", step)
+
+
+async def _clean_up(trace: Trace, name: str, pool: BoundedSemaphore, held: int, p: Params) -> None:
+    trace.record(name, "cleans up", held)
+    # step: say goodbye
+    await asyncio.sleep(CLOSE_TICKS * p.tick)  # an await: a second cancel() would stop it
+    # step: give the connections back
+    for k in range(1, held + 1):
+        pool.release()
+        trace.record(name, "gives back connection", k)
+
+
+async def _worker(
+    trace: Trace, name: str, pool: BoundedSemaphore, midway: Barrier, p: Params
+) -> None:
+    held = 0
+    try:
+        # step: open the connections
+        for k in range(1, p.connections + 1):
+            await pool.acquire()
+            held = k
+            trace.record(name, "acquires connection", k)
+        # step: work up to midway
+        await _work(trace, name, range(1, p.steps + 1), p)
+        # step: reach midway
+        trace.record(name, "is midway", p.steps)
+        await midway.wait()
+        # step: work on until stopped
+        await _work(trace, name, itertools.count(p.steps + 1), p)
+    except asyncio.CancelledError:
+        # step: see the stop
+        trace.record(name, "is stopped")
+        raise  # never swallow it: the TaskGroup and asyncio.timeout rely on it
+    finally:
+        # step: clean up, exactly once
+        cleanup = asyncio.create_task(_clean_up(trace, name, pool, held, p))
+        await (asyncio.shield(cleanup) if p.shield else cleanup)
+
+
+async def _main(trace: Trace, p: Params) -> None:
+    # step: open the pool
+    pool = BoundedSemaphore(pool_size(p))  # a release too many raises ValueError
+    trace.record("main", "opens the pool", pool_size(p))
+    midway = Barrier(p.workers + 1)  # main waits midway too
+    async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as group:
+        # step: start the workers
+        args = [(trace, name, pool, midway, p) for name in worker_names(p.workers)]
+        workers = [group.create_task(_worker(*a), name=a[1]) for a in args]
+        # step: wait until every worker is midway
+        trace.record("main", "waits until every worker is midway")
+        await midway.wait()
+        # step: stop the group
+        trace.record("main", "stops the group", "main cancels each task")
+        for worker in workers:
+            worker.cancel()
+        # step: wait for the group to end
+        trace.record("main", "waits for the group to end")
+    # step: count the free connections
+    free = 0
+    while not pool.locked():  # an asyncio semaphore tells no count: take what is free
+        await pool.acquire()
+        free += 1
+    trace.record("main", "counts the pool", free)
+
+
+def main(trace: Trace, p: Params) -> None:
+    asyncio.run(_main(trace, p))

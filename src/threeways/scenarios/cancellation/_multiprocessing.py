@@ -1,0 +1,115 @@
+"""cancellation with processes: ask with an Event first; terminate() is the last resort.
+
+A process can be stopped from outside, but not gracefully: ``terminate()`` (SIGTERM) ends
+it at once, with no ``finally`` and no ``atexit`` handler run, and ``kill()`` (SIGKILL)
+cannot even be caught. Terminated while it uses a pipe or queue, it may corrupt it;
+holding a lock or semaphore, it leaves it held: its connections never come back (try
+``--terminate``). So main asks first, with a ``multiprocessing.Event``, and terminates,
+then kills, only what still runs after ``p.timeout``, or everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from threeways._support import join_all
+from threeways._trace import ChildTrace, Trace
+
+from . import CLOSE_TICKS, Params, pool_size, worker_names
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
+    from multiprocessing.synchronize import Barrier, BoundedSemaphore, Event
+
+
+def _work(trace: ChildTrace, name: str, steps: Iterable[int], stop: Event, p: Params) -> bool:
+    for step in steps:
+        # own step: look at the stop Event
+        if stop.is_set():  # asked, not forced: the worker looks between steps
+            return False
+        # step: do a step of work
+        time.sleep(p.tick)  # terminate() would end the process here, mid-step
+        trace.record(name, "does step", step)
+    return True
+
+
+def _clean_up(trace: ChildTrace, name: str, pool: BoundedSemaphore, held: int, p: Params) -> None:
+    trace.record(name, "cleans up", held)
+    # step: say goodbye
+    time.sleep(CLOSE_TICKS * p.tick)
+    # step: give the connections back
+    for k in range(1, held + 1):
+        pool.release()
+        trace.record(name, "gives back connection", k)
+
+
+def _worker(
+    trace: ChildTrace, name: str, pool: BoundedSemaphore, midway: Barrier, stop: Event, p: Params
+) -> None:
+    held = 0
+    try:
+        # step: open the connections
+        for k in range(1, p.connections + 1):
+            if not pool.acquire(timeout=p.timeout):
+                raise TimeoutError(f"{name} found no free connection")
+            held = k
+            trace.record(name, "acquires connection", k)
+        # step: work up to midway
+        if _work(trace, name, range(1, p.steps + 1), stop, p):
+            # step: reach midway
+            trace.record(name, "is midway", p.steps)
+            midway.wait()
+            # step: work on until stopped
+            _work(trace, name, itertools.count(p.steps + 1), stop, p)
+        # step: see the stop
+        trace.record(name, "is stopped")
+    finally:
+        # step: clean up, exactly once
+        _clean_up(trace, name, pool, held, p)  # never runs in a terminated process
+
+
+def _terminate(group: Sequence[BaseProcess]) -> None:
+    running = [process for process in group if process.is_alive()]
+    for process in running:  # all first, then wait: they die at the same time
+        process.terminate()  # SIGTERM: it ends where it is, its finally unrun
+    for process in running:
+        process.join(1.0)
+        if process.is_alive():  # it caught or ignored SIGTERM; SIGKILL it cannot
+            process.kill()
+            process.join()
+
+
+def main(trace: Trace, p: Params) -> None:
+    ctx = trace.mp_context
+    # step: open the pool
+    pool = ctx.BoundedSemaphore(pool_size(p))  # a release too many raises ValueError
+    trace.record("main", "opens the pool", pool_size(p))
+    midway, stop = ctx.Barrier(p.workers + 1, timeout=p.timeout), ctx.Event()
+    with trace.child_sink() as sink:
+        # step: start the workers
+        args = [(sink, name, pool, midway, stop, p) for name in worker_names(p.workers)]
+        group = [ctx.Process(target=_worker, args=a, name=a[1]) for a in args]
+        try:
+            for process in group:
+                process.start()
+            # step: wait until every worker is midway
+            trace.record("main", "waits until every worker is midway")
+            midway.wait()
+            # step: stop the group
+            if p.terminate:
+                trace.record("main", "stops the group", "main terminates each process")
+                _terminate(group)  # at once: no worker's finally runs
+            else:
+                trace.record("main", "stops the group", "main sets the stop Event")
+                stop.set()  # asked, each worker leaves its loop and runs its finally
+                # step: wait for the group to end
+                trace.record("main", "waits for the group to end")
+                join_all(group, p.timeout)
+        finally:
+            # own step: terminate what still runs, the last resort
+            _terminate(group)  # a worker stuck, or Ctrl-C
+    # step: count the free connections
+    trace.record("main", "counts the pool", sum(pool.acquire(False) for _ in range(pool_size(p))))

@@ -1,0 +1,96 @@
+"""cancellation with threads: a thread cannot be cancelled, so it looks at a stop Event.
+
+Python has no way to stop a thread from outside: no cancel, no kill, no interrupt. So
+main asks: it sets a ``threading.Event`` that each worker looks at before each step;
+the stop lands after the step in progress, and a thread blocked in a call that does not
+watch the flag (a socket read, ``queue.get()``) would never see it: bound such waits, or
+send a sentinel. Nothing interrupts the cleanup either: nothing to shield. The group is a
+``ThreadPoolExecutor``, whose ``Future.cancel()`` drops only a job not yet started.
+Main sets the Event in a ``finally``: a thread that nobody stops runs for ever.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier, BoundedSemaphore, Event
+
+from threeways._trace import Trace
+
+from . import CLOSE_TICKS, Params, pool_size, worker_names
+
+
+def _work(trace: Trace, name: str, steps: Iterable[int], stop: Event, p: Params) -> bool:
+    for step in steps:
+        # own step: look at the stop Event
+        if stop.is_set():  # a thread cannot be cancelled: it looks, between steps
+            return False
+        # step: do a step of work
+        time.sleep(p.tick)  # nothing can cut a thread's step short
+        trace.record(name, "does step", step)
+    return True
+
+
+def _clean_up(trace: Trace, name: str, pool: BoundedSemaphore, held: int, p: Params) -> None:
+    trace.record(name, "cleans up", held)
+    # step: say goodbye
+    time.sleep(CLOSE_TICKS * p.tick)  # blocks, and nothing can interrupt it
+    # step: give the connections back
+    for k in range(1, held + 1):
+        pool.release()
+        trace.record(name, "gives back connection", k)
+
+
+def _worker(
+    trace: Trace, name: str, pool: BoundedSemaphore, midway: Barrier, stop: Event, p: Params
+) -> None:
+    held = 0
+    try:
+        # step: open the connections
+        for k in range(1, p.connections + 1):
+            if not pool.acquire(timeout=p.timeout):
+                raise TimeoutError(f"{name} found no free connection")
+            held = k
+            trace.record(name, "acquires connection", k)
+        # step: work up to midway
+        if _work(trace, name, range(1, p.steps + 1), stop, p):
+            # step: reach midway
+            trace.record(name, "is midway", p.steps)
+            midway.wait()
+            # step: work on until stopped
+            _work(trace, name, itertools.count(p.steps + 1), stop, p)
+        # step: see the stop
+        trace.record(name, "is stopped")
+    finally:
+        # step: clean up, exactly once
+        _clean_up(trace, name, pool, held, p)
+
+
+def main(trace: Trace, p: Params) -> None:
+    # step: open the pool
+    pool = BoundedSemaphore(pool_size(p))  # a release too many raises ValueError
+    trace.record("main", "opens the pool", pool_size(p))
+    midway, stop = Barrier(p.workers + 1, timeout=p.timeout), Event()  # main waits midway too
+    with ThreadPoolExecutor(p.workers, thread_name_prefix="worker") as group:
+        # step: start the workers
+        args = [(trace, name, pool, midway, stop, p) for name in worker_names(p.workers)]
+        futures = [group.submit(_worker, *a) for a in args]
+        try:
+            # step: wait until every worker is midway
+            trace.record("main", "waits until every worker is midway")
+            midway.wait()
+        except BaseException:  # Ctrl-C, or a worker that never came: free those waiting
+            midway.abort()  # they get BrokenBarrierError, and clean up
+            raise
+        finally:
+            # step: stop the group
+            trace.record("main", "stops the group", "main sets the stop Event")
+            stop.set()  # also when main fails: a thread never told to stop runs for ever
+        # step: wait for the group to end
+        trace.record("main", "waits for the group to end")
+        for future in futures:
+            future.result(timeout=p.timeout)  # raises the worker's error, if it had one
+    # step: count the free connections
+    trace.record("main", "counts the pool", sum(pool.acquire(False) for _ in range(pool_size(p))))
