@@ -35,7 +35,9 @@ def describe(error: BaseException) -> str:
 class Params(_BaseParams):
     jobs: int = param(6, "how many jobs are submitted; job i returns i + 100", min=0, max=1000)
     workers: int = param(3, "how many jobs run at once", min=1, max=32)
-    crash: int = param(1, "the index of the job whose worker dies in the middle (-1: none)", min=-1)
+    crash: int = param(
+        1, "the index of the job whose worker dies in the middle (-1: none)", min=-1, max=1000
+    )
     tick: float = param(0.2, "seconds per tick: scales every sleep in the scenario", min=0)
 
 
