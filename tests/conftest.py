@@ -6,6 +6,7 @@ import functools
 import multiprocessing
 from collections.abc import Iterator
 from multiprocessing import forkserver, resource_tracker
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,15 @@ def fast_run(name: str, model: str) -> threeways.Result:
     """One quick run of ``name`` in ``model`` per session, for the tests that only read it
     (its observable, the models' agreement, its timeline): the same run, not a rerun."""
     return threeways.run(name, model, **FAST)
+
+
+def times_out(name: str, model: str, **params: Any) -> threeways.Failure:
+    """Run ``name`` in ``model``, which must fail with a timeout; return the failure."""
+    with pytest.raises(threeways.RunFailed) as failed:
+        threeways.run(name, model, **params)
+    failure = failed.value.result.failure
+    assert failure is not None and failure.kind == "timeout", failure
+    return failure
 
 
 @pytest.fixture(scope="session", autouse=True)

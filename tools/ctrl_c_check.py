@@ -3,6 +3,7 @@
     python tools/ctrl_c_check.py                  # every scenario, every model
     python tools/ctrl_c_check.py gil pool         # only these scenarios
     python tools/ctrl_c_check.py --scale 1 --delays 0.2,0.5,1,2
+    python tools/ctrl_c_check.py --start-method spawn   # multiprocessing's children spawned
 
 Each run is started as the CLI in its own process group with every integer parameter at
 ``--scale`` times its default (10 unless told; within its bounds), interrupted after each
@@ -52,10 +53,14 @@ def _marked(mark: str) -> list[psutil.Process]:
     return found
 
 
-def check(name: str, model: str, scale: int, delay: float, limit: float) -> tuple[str, float]:
+def check(
+    name: str, model: str, scale: int, delay: float, limit: float, method: str | None
+) -> tuple[str, float]:
     """("ok" or what went wrong, how long the stop took) for one interrupted run."""
     mark = uuid.uuid4().hex
     argv = [sys.executable, "-m", "threeways", name, f"--model={model}", *_scaled(name, scale)]
+    if method and model == "multiprocessing":
+        argv.append(f"--start-method={method}")
     # A background shell job ignores SIGINT and its children inherit that: catch it here
     # while starting the child, so that exec gives the child the default, as a terminal does.
     old_handler = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -108,6 +113,7 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=10, help="integer parameters times this")
     parser.add_argument("--delays", default="1", help="seconds before Ctrl-C, comma-separated")
     parser.add_argument("--limit", type=float, default=1.5, help="longest stop that passes (s)")
+    parser.add_argument("--start-method", help="for multiprocessing (default: the platform's)")
     args = parser.parse_args()
     delays = [float(d) for d in args.delays.split(",")]
     failures = 0
@@ -115,7 +121,7 @@ def main() -> int:
     for name in args.names or list(threeways.scenarios()):
         for model in threeways.get_scenario(name).models:
             for delay in delays:
-                verdict, took = check(name, model, args.scale, delay, args.limit)
+                verdict, took = check(name, model, args.scale, delay, args.limit, args.start_method)
                 failures += verdict not in ("ok", "ended before the interrupt")
                 slowest[model] = max(slowest.get(model, (0.0, "")), (took, name))
                 line = f"{name:18} {model:16} at {delay:g}s: {verdict} ({took:.2f}s)"

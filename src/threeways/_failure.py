@@ -17,6 +17,7 @@ import multiprocessing
 import queue
 import re
 import subprocess
+import threading
 import traceback
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -42,11 +43,15 @@ def _timeout_types() -> tuple[type[BaseException], ...]:
         queue.Empty,  # get(timeout=) that timed out
         queue.Full,
         subprocess.TimeoutExpired,  # Popen.wait(timeout)
+        threading.BrokenBarrierError,  # a Barrier's wait(timeout) ran out (or it was broken)
     ]
     try:
         import trio
 
         types.append(trio.TooSlowError)
+        import asyncio
+
+        types.append(asyncio.BrokenBarrierError)
     except ImportError:  # pragma: no cover - trio is a dependency
         pass
     return tuple(types)

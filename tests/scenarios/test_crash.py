@@ -20,7 +20,7 @@ import threeways
 from threeways import Event
 from threeways._processes import quiet_context
 
-from ..conftest import FAST
+from ..conftest import FAST, times_out
 
 SC = threeways.get_scenario("crash")
 WHY = {
@@ -145,18 +145,17 @@ def test_a_stuck_run_times_out_instead_of_hanging(model: str) -> None:
     # the timeout must come once anyio's workers are up: a worker whose start is cancelled
     # is left running (agronholm/anyio#1337), so there the jobs last a minute
     slow = {"tick": 30.0, "timeout": 3.0} if model == "trio" else {"tick": 0.25, "timeout": 0.05}
-    with pytest.raises((TimeoutError, trio.TooSlowError)):
-        threeways.run("crash", model, jobs=4, workers=2, **slow)
+    times_out("crash", model, jobs=4, workers=2, **slow)
 
 
 def test_a_dead_job_has_finished_and_a_running_one_has_not() -> None:
     # when a run fails, a job whose worker died is not reported as still running
     p = SC.params()
-    assert SC.finished(_job(0.1, 1, "dies", how="x"), p)
-    assert SC.finished(_job(0.1, 0, "returns", result=100), p)
-    assert not SC.finished(_job(0.0, 0, "starts", on="w"), p)
-    assert not SC.finished(_main(0.1, "gets result", job=0, result=100), p)
-    assert SC.finished(_main(0.3, "closes pool"), p)
+    assert SC.finished([_job(0.1, 1, "dies", how="x")], p)
+    assert SC.finished([_job(0.1, 0, "returns", result=100)], p)
+    assert not SC.finished([_job(0.0, 0, "starts", on="w")], p)
+    assert not SC.finished([_main(0.1, "gets result", job=0, result=100)], p)
+    assert SC.finished([_main(0.3, "closes pool")], p)
 
 
 def test_timeline_marks_the_death_and_main_waits_to_the_end() -> None:

@@ -5,10 +5,7 @@ model; --naive loses the error each model's own way; the facts the lesson teache
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,7 +16,7 @@ import threeways
 from threeways import Event
 from threeways.scenarios.errors import _asyncio, _multiprocessing, _threading, _trio
 
-from ..conftest import FAST
+from ..conftest import FAST, times_out
 
 SC = threeways.get_scenario("errors")
 MODULES = {
@@ -130,18 +127,6 @@ def test_without_helpers(model: str) -> None:
     assert result.ok, (result.violations, result.observable)
 
 
-@contextlib.contextmanager
-def _caught_by_excepthook() -> Iterator[list[str]]:
-    """What reaches ``threading.excepthook`` meanwhile (instead of pytest's own hook)."""
-    caught: list[str] = []
-    before = threading.excepthook
-    threading.excepthook = lambda args: caught.append(f"{args.thread and args.thread.name}")
-    try:
-        yield caught
-    finally:
-        threading.excepthook = before
-
-
 def _assert_naive(result: threeways.Result) -> None:
     """The naive run's observable: main saw nothing, and the helpers finished."""
     assert not result.ok
@@ -151,35 +136,42 @@ def _assert_naive(result: threeways.Result) -> None:
     assert result.observable["cleaned up"] == SC.expected(SC.params())["cleaned up"]
 
 
-def test_naive_threads_lose_the_error_to_the_excepthook() -> None:
-    # a plain Thread's exception goes to threading.excepthook; join() returns as usual
-    with _caught_by_excepthook() as caught:
-        result = threeways.run("errors", "threading", naive=True, **FAST)
-    _assert_naive(result)
-    assert caught == ["Bob"]
+def _caught_by_threeways(model: str, **params: Any) -> threeways.RunFailed:
+    """A naive run whose program lost Bob's error: the harness caught it and failed the run."""
+    with pytest.raises(threeways.RunFailed) as failed:
+        threeways.run("errors", model, naive=True, **FAST, **params)
+    failure = failed.value.result.failure
+    assert failure is not None and failure.message == "Bob raised ValueError: Bob failed"
+    assert not [e for e in failed.value.result.events if e.action == "sees error"]
+    return failed.value
 
 
-def test_naive_processes_leave_the_traceback_in_the_child(
+def test_naive_threads_lose_the_error_and_threeways_catches_it(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    # a plain Thread's exception goes to threading.excepthook, and main never sees it:
+    # threeways's own hook takes it instead of printing it, and fails the run
+    _caught_by_threeways("threading")
+    assert "Exception in thread" not in capfd.readouterr().err
+
+
+def test_naive_processes_lose_the_error_and_threeways_catches_it(
     capfd: pytest.CaptureFixture[str], start_method: str
 ) -> None:
-    # a plain Process prints its traceback on its own stderr; the parent sees nothing
-    result = threeways.run(
-        "errors", "multiprocessing", naive=True, start_method=start_method, **FAST
-    )
-    _assert_naive(result)
-    if start_method != "forkserver":  # a forkserver's child writes on the server's stderr
-        err = capfd.readouterr().err
-        assert "Process Bob:" in err and "ValueError: Bob failed" in err
+    # a plain Process exits with code 1 and nobody looks: the run's child reports its error
+    # to threeways instead of printing it, and it is rebuilt in the parent
+    [error] = _caught_by_threeways("multiprocessing", start_method=start_method).exceptions
+    assert isinstance(error, ValueError) and "in _job" in str(error.__cause__)
+    assert "Process Bob:" not in capfd.readouterr().err
 
 
-def test_naive_asyncio_only_logs_the_error(caplog: pytest.LogCaptureFixture) -> None:
-    # a task whose result nobody asks for: its error is logged when it is collected
-    result = threeways.run("errors", "asyncio", naive=True, **FAST)
-    _assert_naive(result)
-    logged = [r.getMessage().splitlines() for r in caplog.records if r.name == "asyncio"]
-    caplog.clear()  # seen, and checked here: the leak check must not count it
-    assert [lines[0] for lines in logged] == ["Task exception was never retrieved"]
-    assert "exception=ValueError('Bob failed')" in logged[0][1]
+def test_naive_asyncio_loses_the_error_and_threeways_catches_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # a task whose result nobody asks for: asyncio logs its error when it is collected,
+    # and that log is threeways's to report, not a line on stderr
+    _caught_by_threeways("asyncio")
+    assert not [r for r in caplog.records if r.name == "asyncio"]
 
 
 def test_naive_trio_swallows_the_error_in_a_broad_except() -> None:
@@ -216,8 +208,7 @@ def test_what_main_catches(model: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_a_stuck_run_times_out_instead_of_hanging(model: str) -> None:
     # every wait has a timeout: jobs longer than it make the run fail, and clean up
-    with pytest.raises((TimeoutError, trio.TooSlowError)):
-        threeways.run("errors", model, tick=0.2, timeout=0.05)
+    times_out("errors", model, tick=0.2, timeout=0.05)
 
 
 def test_an_unasked_future_loses_its_error_silently(capfd: pytest.CaptureFixture[str]) -> None:
@@ -268,10 +259,10 @@ def test_a_broad_except_does_not_catch_trio_cancelled() -> None:
 def test_finished_actors_are_the_ones_that_cleaned_up() -> None:
     # a failed run reports as still running only the actors that had not cleaned up
     p = SC.params()
-    assert SC.finished(Event(0.1, "Ann", "cleans up"), p)
-    assert SC.finished(Event(0.1, "main", "ends"), p)
-    assert not SC.finished(Event(0.1, "helper 1", "beats"), p)
-    assert not SC.finished(Event(0.1, "Bob", "raises", "ValueError: Bob failed"), p)
+    assert SC.finished([Event(0.1, "Ann", "cleans up")], p)
+    assert SC.finished([Event(0.1, "main", "ends")], p)
+    assert not SC.finished([Event(0.1, "helper 1", "beats")], p)
+    assert not SC.finished([Event(0.1, "Bob", "raises", "ValueError: Bob failed")], p)
 
 
 def test_narrate_tells_the_error() -> None:

@@ -193,10 +193,10 @@ def test_threads_and_processes_fail_when_their_own_limit_passes() -> None:
 def test_a_job_is_finished_once_it_cleaned_up() -> None:
     # a failed run reports as still running the jobs that had not cleaned up yet,
     # including a terminated one that main had not yet cleaned up after
-    assert not SC.finished(Event(0.1, "job 3", "waits for an answer"), P)
-    assert not SC.finished(Event(0.1, "job 3", "is stopped", "terminated"), P)
-    assert SC.finished(Event(0.1, "job 3", "cleans up", "main"), P)
-    assert SC.finished(Event(0.1, "job 1", "cleans up"), P)
+    assert not SC.finished([Event(0.1, "job 3", "waits for an answer")], P)
+    assert not SC.finished([Event(0.1, "job 3", "is stopped", "terminated")], P)
+    assert SC.finished([Event(0.1, "job 3", "cleans up", "main")], P)
+    assert SC.finished([Event(0.1, "job 1", "cleans up")], P)
 
 
 def test_narration_and_measurements() -> None:

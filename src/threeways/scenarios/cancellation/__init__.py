@@ -137,7 +137,8 @@ everything on Ctrl-C.
         yield from _gives_back_what_it_took(events, names)
         yield from _counted_after_everyone(events)
 
-    def finished(self, last: Event, p: Params) -> bool:
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        last = events[-1]
         if last.actor == "main":
             return last.action == "counts the pool"
         return last.action == "gives back connection" and last.detail == p.connections

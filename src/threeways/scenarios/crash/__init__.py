@@ -123,7 +123,8 @@ and a job that kills its worker may kill the next one too.
         after = {job_name(j): round(noticed[j] - t, 4) for j, t in died.items() if j in noticed}
         return {"death noticed after (s)": after}
 
-    def finished(self, last: Event, p: Params) -> bool:
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        last = events[-1]
         # A dead job has done all it ever will; main is done once it has closed the pool.
         return last.action in ("returns", "dies", "closes pool")
 

@@ -110,7 +110,11 @@ main sees no error, and the helpers finish as if the jobs had all gone well.
 - A trio nursery cannot lose an error: no task outlives it, and what one raises comes out
   of it. The usual way to lose one in trio is a broad `except Exception` in the task, "so
   that one failure does not stop the others" (it does not catch `trio.Cancelled`).
-All of it holds alike on CPython 3.11, 3.12 and 3.13.
+All of it holds alike on CPython 3.11, 3.12 and 3.13. threeways itself is the safety net
+the naive programs lack: it watches the run's threads, child processes and asyncio's
+log, so the naive threading, multiprocessing and asyncio runs fail with "Bob raised
+ValueError: Bob failed", reported by threeways, while main records that it saw nothing;
+trio's naive run swallows the error itself, and ends with the wrong story.
 """
     uses = {
         "threading": "ThreadPoolExecutor, wait(FIRST_EXCEPTION), result(), a stop Event",
@@ -144,7 +148,8 @@ All of it holds alike on CPython 3.11, 3.12 and 3.13.
             "cleaned up": who("cleans up"),
         }
 
-    def finished(self, last: Event, p: Params) -> bool:
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        last = events[-1]
         # A worker's or a helper's last action is its cleanup, main's "ends"; the log
         # of a careless trio job only ever notes something.
         return last.action in ("cleans up", "ends", "notes")

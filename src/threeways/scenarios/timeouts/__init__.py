@@ -133,11 +133,12 @@ give each wait the time that remains of the sooner one, min(inner, outer) - now.
         yield from _nobody_stopped_early(events, p)
         yield from _cleanup_comes_last(events)
 
-    def finished(self, last: Event, p: Params) -> bool:
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        last = events[-1]
         # A job's part ends with its cleanup (which main does for a terminated process).
         if last.actor.startswith("job "):
             return last.action == "cleans up"
-        return super().finished(last, p)
+        return super().finished(events, p)
 
     def measure(self, events: Sequence[Event], p: Params) -> dict[str, Any]:
         found: dict[str, Any] = {"deadline (s)": DEADLINE_TICKS * p.tick}
