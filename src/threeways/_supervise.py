@@ -41,6 +41,9 @@ __all__ = ["GRACE_S", "Stopped", "Supervisor", "is_trio_cache", "wait_gone"]
 
 GRACE_S = 1.0
 """How long a failed or interrupted run gives its threads and processes to stop."""
+LAST_RESORT_S = 0.3
+"""After Ctrl-C, how long the run's own code may stop its processes gracefully before the
+harness terminates them (a pool still starting up would make ``shutdown()`` wait for it)."""
 
 
 class Stopped(BaseException):
@@ -153,6 +156,7 @@ class Supervisor:
         self._old_hook: Callable[[threading.ExceptHookArgs], Any] | None = None
         self._processes: list[Any] = []
         self._left: list[threading.Thread] = []
+        self._last_resort: threading.Timer | None = None
 
     # ---------------------------------------------------------------- setting up
 
@@ -197,7 +201,17 @@ class Supervisor:
                 raise Stopped
             return  # the run's main flow has ended: nothing to wake
         self.trace.cancel("interrupted")  # every thread stops at its next record
+        if self._last_resort is None and self._processes:
+            self._last_resort = threading.Timer(LAST_RESORT_S, self._terminate_processes)
+            self._last_resort.daemon = True
+            self._last_resort.start()
         raise KeyboardInterrupt
+
+    def _terminate_processes(self) -> None:
+        """SIGTERM to each process the run started that is still running."""
+        for process in list(self._processes):
+            if process.pid is not None:
+                process.terminate()  # nothing if it has ended and was reaped already
 
     def _excepthook(self, args: threading.ExceptHookArgs) -> None:
         thread = args.thread
@@ -291,6 +305,9 @@ class Supervisor:
         self.trace.cancel("failed" if self.trace.cancelled != "interrupted" else "interrupted")
         start = monotonic()
         deadline = start + GRACE_S
+        if self._last_resort is not None:
+            self._last_resort.cancel()
+            self._last_resort.join()
         for process in self._processes:
             if process.is_alive():
                 process.terminate()

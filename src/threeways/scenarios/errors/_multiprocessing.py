@@ -78,12 +78,12 @@ def _helper(name: str, p: Params) -> None:
 def _supervised(trace: Trace, p: Params, shared: _Shared) -> None:
     ctx, size = trace.mp_context, p.workers + p.helpers
     with ProcessPoolExecutor(size, mp_context=ctx, initializer=_init, initargs=(shared,)) as pool:
-        # step: start the helpers and the jobs
-        helpers = [pool.submit(_helper, h, p) for h in helper_names(p.helpers)]
-        jobs = [pool.submit(_job, name, i, p) for i, name in enumerate(worker_names(p.workers))]
-        # step: wait for the jobs, or the first error
-        trace.record("main", "waits for the jobs")
         try:
+            # step: start the helpers and the jobs
+            helpers = [pool.submit(_helper, h, p) for h in helper_names(p.helpers)]
+            jobs = [pool.submit(_job, name, i, p) for i, name in enumerate(worker_names(p.workers))]
+            # step: wait for the jobs, or the first error
+            trace.record("main", "waits for the jobs")
             ended, running = wait(jobs, p.timeout, return_when=FIRST_EXCEPTION)
             for job in ended:
                 job.result()  # the child's error, raised again in the parent

@@ -59,13 +59,13 @@ def _helper(trace: Trace, name: str, done: Event, stop: Event, p: Params) -> Non
 
 def _supervised(trace: Trace, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
     with ThreadPoolExecutor(p.workers + p.helpers) as pool:
-        # step: start the helpers and the jobs
-        helpers = [pool.submit(_helper, trace, h, done, stop, p) for h in helper_names(p.helpers)]
-        names = enumerate(worker_names(p.workers))
-        jobs = [pool.submit(_job, trace, name, i, finished, stop, p) for i, name in names]
-        # step: wait for the jobs, or the first error
-        trace.record("main", "waits for the jobs")
         try:
+            # step: start the helpers and the jobs
+            hs, names = helper_names(p.helpers), enumerate(worker_names(p.workers))
+            helpers = [pool.submit(_helper, trace, h, done, stop, p) for h in hs]
+            jobs = [pool.submit(_job, trace, name, i, finished, stop, p) for i, name in names]
+            # step: wait for the jobs, or the first error
+            trace.record("main", "waits for the jobs")
             ended, running = wait(jobs, p.timeout, return_when=FIRST_EXCEPTION)
             for job in ended:
                 job.result()  # raises the job's error again, here in main
