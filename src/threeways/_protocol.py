@@ -5,7 +5,7 @@ A scenario is one folder under ``threeways/scenarios/``. Its ``__init__.py`` def
 ``SCENARIO``; beside it sit four model modules, ``_threading.py``,
 ``_multiprocessing.py``, ``_asyncio.py`` and ``_trio.py``, each with the same entry point::
 
-    def main(trace: Trace, p: Params) -> None
+    def main(trace: Recorder, p: Params) -> None
 
 ``main`` is synchronous for every model (the async ones start their own event loop with
 ``asyncio.run`` or ``trio.run``), runs the scenario to its end, and reports what happens
@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Generic, NamedTuple, TypeVar
 
-from ._trace import Event, Trace
+from ._trace import Event, Recorder
 
 if typing.TYPE_CHECKING:
     from ._failure import Failure
@@ -253,7 +253,7 @@ class Scenario(ABC, Generic[P]):
         detail = "" if event.detail in ("", None) else f" {event.detail}"
         return f"{event.actor} {event.action}{detail}"
 
-    def implementation(self, model: str) -> Callable[[Trace, P], None]:
+    def implementation(self, model: str) -> Callable[[Recorder, P], None]:
         """The ``main`` function of this scenario's module for ``model``, imported now."""
         if model not in self.models:
             raise ValueError(f"unknown model {model!r}; choose from {', '.join(self.models)}")

@@ -33,7 +33,7 @@ import pickle
 import tempfile
 import traceback
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from time import perf_counter
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -121,9 +121,20 @@ class RemoteTraceback(Exception):
 
 
 class Recorder(Protocol):
-    """What an implementation needs: ``record(actor, action, detail)``."""
+    """What every model's ``main`` is given, and passes on to its workers: one type for
+    one role, in the parent and in child processes alike.
+
+    ``record(actor, action, detail)`` tells what happened. With processes, also
+    ``mp_context``, the run's ``multiprocessing`` context (its start method, never the
+    platform's default), and ``child_sink()``, a recorder to hand to child processes.
+    """
 
     def record(self, actor: str, action: str, detail: Any = "") -> None: ...
+
+    @property
+    def mp_context(self) -> DefaultContext: ...
+
+    def child_sink(self) -> AbstractContextManager[Recorder]: ...
 
 
 class Trace:
@@ -185,7 +196,7 @@ class Trace:
         os.close(fd)
         global _sink
         try:
-            yield ChildTrace(path, self._t0, self._fail_at)
+            yield ChildTrace(path, self._t0, self.start_method or "spawn", self._fail_at)
         finally:
             _sink = None  # later children of this process belong to no run until told
             self._read(path)
@@ -219,25 +230,38 @@ class ChildTrace:
     worker is cheaper).
     """
 
-    def __init__(self, path: str, t0: float, fail_at: str | None = None) -> None:
+    def __init__(self, path: str, t0: float, start_method: str, fail_at: str | None = None) -> None:
         global _sink
         self._path = path
         self._t0 = t0
+        self.start_method = start_method
         self._fail_at = fail_at
         self._fd = -1
         self._pid = -1
         self.last_actor: str | None = None
         _sink = self  # a forked child inherits it: it knows where to report a failure
 
-    def __getstate__(self) -> tuple[str, float, str | None]:
-        return self._path, self._t0, self._fail_at
+    def __getstate__(self) -> tuple[str, float, str, str | None]:
+        return self._path, self._t0, self.start_method, self._fail_at
 
-    def __setstate__(self, state: tuple[str, float, str | None]) -> None:
+    def __setstate__(self, state: tuple[str, float, str, str | None]) -> None:
         global _sink
-        self._path, self._t0, self._fail_at = state
+        self._path, self._t0, self.start_method, self._fail_at = state
         self._fd = self._pid = -1
         self.last_actor = None
         _sink = self
+
+    @property
+    def mp_context(self) -> DefaultContext:
+        """The run's ``multiprocessing`` context, for processes a child starts itself."""
+        from ._processes import quiet_context
+
+        return quiet_context(self.start_method)  # type: ignore[return-value]
+
+    @contextmanager
+    def child_sink(self) -> Iterator[ChildTrace]:
+        """This recorder itself: a child's own children write to the same sink."""
+        yield self
 
     def __del__(self) -> None:
         if self._pid == os.getpid():

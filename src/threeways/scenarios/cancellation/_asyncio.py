@@ -16,19 +16,21 @@ import itertools
 from asyncio import Barrier, BoundedSemaphore
 from collections.abc import Iterable
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import CLOSE_TICKS, Params, pool_size, worker_names
 
 
-async def _work(trace: Trace, name: str, steps: Iterable[int], p: Params) -> None:
+async def _work(trace: Recorder, name: str, steps: Iterable[int], p: Params) -> None:
     for step in steps:
         # step: do a step of work
         await asyncio.sleep(p.tick)  # where the CancelledError is raised
         trace.record(name, "does step", step)
 
 
-async def _clean_up(trace: Trace, name: str, pool: BoundedSemaphore, held: int, p: Params) -> None:
+async def _clean_up(
+    trace: Recorder, name: str, pool: BoundedSemaphore, held: int, p: Params
+) -> None:
     trace.record(name, "cleans up", held)
     # step: say goodbye
     await asyncio.sleep(CLOSE_TICKS * p.tick)  # an await: a second cancel() would stop it
@@ -39,7 +41,7 @@ async def _clean_up(trace: Trace, name: str, pool: BoundedSemaphore, held: int, 
 
 
 async def _worker(
-    trace: Trace, name: str, pool: BoundedSemaphore, midway: Barrier, p: Params
+    trace: Recorder, name: str, pool: BoundedSemaphore, midway: Barrier, p: Params
 ) -> None:
     held = 0
     try:
@@ -65,7 +67,7 @@ async def _worker(
         await (asyncio.shield(cleanup) if p.shield else cleanup)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     pool = BoundedSemaphore(pool_size(p))  # a release too many raises ValueError
     trace.record("main", "opens the pool", pool_size(p))
@@ -91,5 +93,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "counts the pool", free)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

@@ -15,8 +15,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import CLOSE_TICKS, Params, pool_size, worker_names
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from multiprocessing.synchronize import Barrier, BoundedSemaphore, Event
 
 
-def _work(trace: ChildTrace, name: str, steps: Iterable[int], stop: Event, p: Params) -> bool:
+def _work(trace: Recorder, name: str, steps: Iterable[int], stop: Event, p: Params) -> bool:
     for step in steps:
         # own step: look at the stop Event
         if stop.is_set():  # asked, not forced: the worker looks between steps
@@ -36,7 +36,7 @@ def _work(trace: ChildTrace, name: str, steps: Iterable[int], stop: Event, p: Pa
     return True
 
 
-def _clean_up(trace: ChildTrace, name: str, pool: BoundedSemaphore, held: int, p: Params) -> None:
+def _clean_up(trace: Recorder, name: str, pool: BoundedSemaphore, held: int, p: Params) -> None:
     trace.record(name, "cleans up", held)
     # step: say goodbye
     time.sleep(CLOSE_TICKS * p.tick)
@@ -47,7 +47,7 @@ def _clean_up(trace: ChildTrace, name: str, pool: BoundedSemaphore, held: int, p
 
 
 def _worker(
-    trace: ChildTrace, name: str, pool: BoundedSemaphore, midway: Barrier, stop: Event, p: Params
+    trace: Recorder, name: str, pool: BoundedSemaphore, midway: Barrier, stop: Event, p: Params
 ) -> None:
     held = 0
     try:
@@ -82,7 +82,7 @@ def _terminate(group: Sequence[BaseProcess]) -> None:
             process.join()
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: open the pool
     pool = ctx.BoundedSemaphore(pool_size(p))  # a release too many raises ValueError

@@ -17,12 +17,12 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier, BoundedSemaphore, Event
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import CLOSE_TICKS, Params, pool_size, worker_names
 
 
-def _work(trace: Trace, name: str, steps: Iterable[int], stop: Event, p: Params) -> bool:
+def _work(trace: Recorder, name: str, steps: Iterable[int], stop: Event, p: Params) -> bool:
     for step in steps:
         # own step: look at the stop Event
         if stop.is_set():  # a thread cannot be cancelled: it looks, between steps
@@ -33,7 +33,7 @@ def _work(trace: Trace, name: str, steps: Iterable[int], stop: Event, p: Params)
     return True
 
 
-def _clean_up(trace: Trace, name: str, pool: BoundedSemaphore, held: int, p: Params) -> None:
+def _clean_up(trace: Recorder, name: str, pool: BoundedSemaphore, held: int, p: Params) -> None:
     trace.record(name, "cleans up", held)
     # step: say goodbye
     time.sleep(CLOSE_TICKS * p.tick)  # blocks, and nothing can interrupt it
@@ -44,7 +44,7 @@ def _clean_up(trace: Trace, name: str, pool: BoundedSemaphore, held: int, p: Par
 
 
 def _worker(
-    trace: Trace, name: str, pool: BoundedSemaphore, midway: Barrier, stop: Event, p: Params
+    trace: Recorder, name: str, pool: BoundedSemaphore, midway: Barrier, stop: Event, p: Params
 ) -> None:
     held = 0
     try:
@@ -68,7 +68,7 @@ def _worker(
         _clean_up(trace, name, pool, held, p)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     pool = BoundedSemaphore(pool_size(p))  # a release too many raises ValueError
     trace.record("main", "opens the pool", pool_size(p))

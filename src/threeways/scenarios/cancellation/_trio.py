@@ -16,19 +16,19 @@ from collections.abc import Iterable
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import CLOSE_TICKS, Params, pool_size, worker_names
 
 
-async def _work(trace: Trace, name: str, steps: Iterable[int], p: Params) -> None:
+async def _work(trace: Recorder, name: str, steps: Iterable[int], p: Params) -> None:
     for step in steps:
         # step: do a step of work
         await trio.sleep(p.tick)  # a checkpoint: where trio.Cancelled is raised
         trace.record(name, "does step", step)
 
 
-async def _clean_up(trace: Trace, name: str, pool: trio.Semaphore, held: int, p: Params) -> None:
+async def _clean_up(trace: Recorder, name: str, pool: trio.Semaphore, held: int, p: Params) -> None:
     trace.record(name, "cleans up", held)
     # step: say goodbye
     await trio.sleep(CLOSE_TICKS * p.tick)  # a checkpoint: in a cancelled scope, it raises
@@ -39,7 +39,7 @@ async def _clean_up(trace: Trace, name: str, pool: trio.Semaphore, held: int, p:
 
 
 async def _worker(
-    trace: Trace, name: str, pool: trio.Semaphore, midway: trio.MemorySendChannel[str], p: Params
+    trace: Recorder, name: str, pool: trio.Semaphore, midway: trio.MemorySendChannel[str], p: Params
 ) -> None:
     held = 0
     try:
@@ -65,7 +65,7 @@ async def _worker(
             await _clean_up(trace, name, pool, held, p)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     pool = trio.Semaphore(pool_size(p), max_value=pool_size(p))  # a release too many raises
     trace.record("main", "opens the pool", pool_size(p))
@@ -89,5 +89,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "counts the pool", pool.value)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

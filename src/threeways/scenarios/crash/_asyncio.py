@@ -27,12 +27,12 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.context import DefaultContext
 
-from threeways._trace import ChildTrace, Trace
+from threeways import Recorder
 
 from . import CRASH_CODE, Params, describe, job_name, result_of
 
 
-def _job(trace: ChildTrace, i: int, p: Params) -> int:
+def _job(trace: Recorder, i: int, p: Params) -> int:
     # step: run the job
     trace.record(job_name(i), "starts", {"job": i, "on": f"pid {os.getpid()}"})
     time.sleep(p.tick)
@@ -47,7 +47,12 @@ def _job(trace: ChildTrace, i: int, p: Params) -> int:
 
 
 async def _run_alone(
-    slots: asyncio.Semaphore, ctx: DefaultContext, trace: Trace, sink: ChildTrace, i: int, p: Params
+    slots: asyncio.Semaphore,
+    ctx: DefaultContext,
+    trace: Recorder,
+    sink: Recorder,
+    i: int,
+    p: Params,
 ) -> None:
     loop = asyncio.get_running_loop()
     async with slots:
@@ -65,7 +70,7 @@ async def _run_alone(
                 trace.record("main", "gets result", {"job": i, "result": result})
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     slots = asyncio.Semaphore(p.workers)
     trace.record("main", "opens pool", p.workers)
@@ -81,5 +86,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "closes pool")  # each job's executor closed with its job
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

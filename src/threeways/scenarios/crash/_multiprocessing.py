@@ -23,12 +23,12 @@ from multiprocessing.context import DefaultContext
 from multiprocessing.process import BaseProcess
 from time import monotonic
 
-from threeways._trace import ChildTrace, Trace
+from threeways import Recorder
 
 from . import CRASH_CODE, Params, job_name, result_of
 
 
-def _job(trace: ChildTrace, results: Connection, i: int, p: Params) -> None:
+def _job(trace: Recorder, results: Connection, i: int, p: Params) -> None:
     # step: run the job
     trace.record(job_name(i), "starts", {"job": i, "on": f"pid {os.getpid()}"})
     time.sleep(p.tick)
@@ -43,7 +43,7 @@ def _job(trace: ChildTrace, results: Connection, i: int, p: Params) -> None:
 
 
 def _start(
-    ctx: DefaultContext, pipes: ExitStack, sink: ChildTrace, i: int, p: Params
+    ctx: DefaultContext, pipes: ExitStack, sink: Recorder, i: int, p: Params
 ) -> tuple[Connection, BaseProcess]:
     # own step: a process and a pipe for each job
     reader, writer = ctx.Pipe(duplex=False)
@@ -54,7 +54,7 @@ def _start(
     return reader, process
 
 
-def _collect(trace: Trace, i: int, reader: Connection, process: BaseProcess, p: Params) -> None:
+def _collect(trace: Recorder, i: int, reader: Connection, process: BaseProcess, p: Params) -> None:
     # step: learn what became of the job
     try:
         result = reader.recv()
@@ -67,7 +67,7 @@ def _collect(trace: Trace, i: int, reader: Connection, process: BaseProcess, p: 
         trace.record("main", "gets result", {"job": i, "result": result})
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     deadline = monotonic() + p.timeout
     with trace.child_sink() as sink, ExitStack() as pipes:

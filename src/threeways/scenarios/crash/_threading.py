@@ -24,12 +24,12 @@ import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Params, describe, job_name, result_of
 
 
-def _job(trace: Trace, i: int, p: Params) -> int:
+def _job(trace: Recorder, i: int, p: Params) -> int:
     # step: run the job
     trace.record(job_name(i), "starts", {"job": i, "on": threading.current_thread().name})
     time.sleep(p.tick)
@@ -43,7 +43,7 @@ def _job(trace: Trace, i: int, p: Params) -> int:
     return result_of(i)
 
 
-def _collect(trace: Trace, i: int, future: Future[int]) -> None:
+def _collect(trace: Recorder, i: int, future: Future[int]) -> None:
     # step: learn what became of the job
     error = future.exception()  # not result(): it would raise the SystemExit here, in main
     if error is not None:
@@ -52,7 +52,7 @@ def _collect(trace: Trace, i: int, future: Future[int]) -> None:
         trace.record("main", "gets result", {"job": i, "result": future.result()})
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     with ThreadPoolExecutor(p.workers, thread_name_prefix="worker") as pool:
         # step: open the pool
         trace.record("main", "opens pool", p.workers)

@@ -26,12 +26,12 @@ import anyio
 import anyio.to_process
 import trio
 
-from threeways._trace import ChildTrace, Trace
+from threeways import Recorder
 
 from . import CRASH_CODE, Params, describe, job_name, result_of
 
 
-def _job(trace: ChildTrace, i: int, p: Params) -> int:
+def _job(trace: Recorder, i: int, p: Params) -> int:
     # step: run the job
     trace.record(job_name(i), "starts", {"job": i, "on": f"pid {os.getpid()}"})
     time.sleep(p.tick)
@@ -46,7 +46,7 @@ def _job(trace: ChildTrace, i: int, p: Params) -> int:
 
 
 async def _run_alone(
-    limiter: anyio.CapacityLimiter, trace: Trace, sink: ChildTrace, i: int, p: Params
+    limiter: anyio.CapacityLimiter, trace: Recorder, sink: Recorder, i: int, p: Params
 ) -> None:
     # step: learn what became of the job
     try:
@@ -59,7 +59,7 @@ async def _run_alone(
         trace.record("main", "gets result", {"job": i, "result": result})
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     limiter = anyio.CapacityLimiter(p.workers)
     trace.record("main", "opens pool", p.workers)
@@ -75,5 +75,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "closes pool")  # anyio kills its idle workers when trio.run ends
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

@@ -15,7 +15,7 @@ from typing import Any
 
 from threeways._protocol import Params as _BaseParams
 from threeways._protocol import Scenario, param
-from threeways._trace import ChildTrace, Event, Trace
+from threeways._trace import Event, Recorder
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -134,15 +134,15 @@ def _in_order(
 # ---- the harness that runs the threading and multiprocessing programs ----
 
 
-def run_program(module: str, trace: Trace, p: Params) -> None:
+def run_program(module: str, trace: Recorder, p: Params) -> None:
     """Run ``python -m module`` as a program of its own, and wait for it to exit.
 
-    The child gets the trace's sink, the parameters and the start method on its command
-    line, and runs in a process group of its own so that, if it is stuck or the run is
-    interrupted, it is killed together with any process it started.
+    The child gets the trace's sink (which knows the run's start method) and the
+    parameters on its command line, and runs in a process group of its own so that, if it
+    is stuck or the run is interrupted, it is killed together with any process it started.
     """
     with trace.child_sink() as sink:
-        blob = base64.b64encode(pickle.dumps((sink, p, trace.start_method))).decode()
+        blob = base64.b64encode(pickle.dumps((sink, p))).decode()
         child = subprocess.Popen([sys.executable, "-m", module, blob], **_own_group())
         try:
             code = child.wait(p.timeout)
@@ -153,10 +153,10 @@ def run_program(module: str, trace: Trace, p: Params) -> None:
         raise ChildProcessError(f"python -m {module} exited with code {code}")
 
 
-def program_args() -> tuple[ChildTrace, Params, str | None]:
-    """In the child: what :func:`run_program` passed (the sink, parameters, start method)."""
-    sink, p, start_method = pickle.loads(base64.b64decode(sys.argv[1]))
-    return sink, p, start_method
+def program_args() -> tuple[Recorder, Params]:
+    """In the child: what :func:`run_program` passed (the sink and the parameters)."""
+    sink, p = pickle.loads(base64.b64decode(sys.argv[1]))
+    return sink, p
 
 
 def _own_group() -> dict[str, Any]:

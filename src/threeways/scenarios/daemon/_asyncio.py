@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import asyncio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Params
 
 
-async def _daemon(trace: Trace, running: asyncio.Event, p: Params) -> None:
+async def _daemon(trace: Recorder, running: asyncio.Event, p: Params) -> None:
     trace.record("daemon", "starts")
     running.set()
     try:
@@ -35,7 +35,7 @@ async def _daemon(trace: Trace, running: asyncio.Event, p: Params) -> None:
         trace.record("daemon", "cleans up")  # runs: cancellation is an exception
 
 
-async def _worker(trace: Trace, p: Params) -> None:
+async def _worker(trace: Recorder, p: Params) -> None:
     for step in range(1, p.steps + 1):
         # step: do a step of work
         await asyncio.sleep(p.tick)
@@ -43,7 +43,7 @@ async def _worker(trace: Trace, p: Params) -> None:
     trace.record("worker", "finishes")
 
 
-async def _program(trace: Trace, p: Params) -> None:
+async def _program(trace: Recorder, p: Params) -> None:
     async with asyncio.timeout(p.timeout):
         # step: start the daemon
         running = asyncio.Event()
@@ -62,5 +62,5 @@ async def _program(trace: Trace, p: Params) -> None:
     # returning ends asyncio.run's main coroutine: it cancels the daemon, still pending
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_program(trace, p))

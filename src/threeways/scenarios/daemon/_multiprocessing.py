@@ -17,20 +17,18 @@ returns, the real exit handler terminates the daemon, as it would in your progra
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from threeways._processes import quiet_context
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import Params, program_args, run_program
 
 if TYPE_CHECKING:
-    from multiprocessing.context import DefaultContext
     from multiprocessing.synchronize import Event
 
 
-def _daemon(trace: ChildTrace, running: Event, p: Params) -> None:
+def _daemon(trace: Recorder, running: Event, p: Params) -> None:
     trace.record("daemon", "starts")
     running.set()
     try:
@@ -44,7 +42,7 @@ def _daemon(trace: ChildTrace, running: Event, p: Params) -> None:
         trace.record("daemon", "cleans up")  # never runs: SIGTERM just ends the process
 
 
-def _worker(trace: ChildTrace, p: Params) -> None:
+def _worker(trace: Recorder, p: Params) -> None:
     for step in range(1, p.steps + 1):
         # step: do a step of work
         time.sleep(p.tick)
@@ -52,8 +50,8 @@ def _worker(trace: ChildTrace, p: Params) -> None:
     trace.record("worker", "finishes")
 
 
-def _program(trace: ChildTrace, p: Params, start_method: str) -> None:
-    ctx = cast("DefaultContext", quiet_context(start_method))  # the run's, passed by main()
+def _program(trace: Recorder, p: Params) -> None:
+    ctx = trace.mp_context  # the run's start method, which main() passed on with the sink
     # step: start the daemon
     running = ctx.Event()
     daemon = ctx.Process(target=_daemon, args=(trace, running, p), name="daemon", daemon=True)
@@ -74,11 +72,10 @@ def _program(trace: ChildTrace, p: Params, start_method: str) -> None:
     # returning ends the program: multiprocessing's exit handler terminates the daemon
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # own step: run the program in an interpreter of its own
     run_program(__name__, trace, p)
 
 
 if __name__ == "__main__":  # the child interpreter that main() starts
-    sink, params, method = program_args()
-    _program(sink, params, method or "spawn")
+    _program(*program_args())

@@ -18,12 +18,12 @@ from __future__ import annotations
 import threading
 import time
 
-from threeways._trace import ChildTrace, Trace
+from threeways import Recorder
 
 from . import Params, program_args, run_program
 
 
-def _daemon(trace: ChildTrace, running: threading.Event, p: Params) -> None:
+def _daemon(trace: Recorder, running: threading.Event, p: Params) -> None:
     trace.record("daemon", "starts")
     running.set()
     try:
@@ -37,7 +37,7 @@ def _daemon(trace: ChildTrace, running: threading.Event, p: Params) -> None:
         trace.record("daemon", "cleans up")  # never runs: the thread is just stopped
 
 
-def _worker(trace: ChildTrace, p: Params) -> None:
+def _worker(trace: Recorder, p: Params) -> None:
     for step in range(1, p.steps + 1):
         # step: do a step of work
         time.sleep(p.tick)
@@ -45,7 +45,7 @@ def _worker(trace: ChildTrace, p: Params) -> None:
     trace.record("worker", "finishes")
 
 
-def _program(trace: ChildTrace, p: Params) -> None:
+def _program(trace: Recorder, p: Params) -> None:
     # step: start the daemon
     running = threading.Event()
     daemon = threading.Thread(target=_daemon, args=(trace, running, p), name="daemon", daemon=True)
@@ -68,11 +68,10 @@ def _program(trace: ChildTrace, p: Params) -> None:
     # returning ends the program: Python exits without waiting for the daemon thread
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # own step: run the program in an interpreter of its own
     run_program(__name__, trace, p)
 
 
 if __name__ == "__main__":  # the child interpreter that main() starts
-    sink, params, _ = program_args()
-    _program(sink, params)
+    _program(*program_args())

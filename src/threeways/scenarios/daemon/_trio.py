@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Params
 
 
 async def _daemon(
-    trace: Trace, p: Params, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    trace: Recorder, p: Params, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
 ) -> None:
     trace.record("daemon", "starts")
     task_status.started()
@@ -37,7 +37,7 @@ async def _daemon(
         trace.record("daemon", "cleans up")  # runs: cancellation is an exception
 
 
-async def _worker(trace: Trace, p: Params) -> None:
+async def _worker(trace: Recorder, p: Params) -> None:
     for step in range(1, p.steps + 1):
         # step: do a step of work
         await trio.sleep(p.tick)
@@ -45,7 +45,7 @@ async def _worker(trace: Trace, p: Params) -> None:
     trace.record("worker", "finishes")
 
 
-async def _program(trace: Trace, p: Params) -> None:
+async def _program(trace: Recorder, p: Params) -> None:
     with trio.fail_after(p.timeout):
         async with trio.open_nursery() as background:
             # step: start the daemon
@@ -65,5 +65,5 @@ async def _program(trace: Trace, p: Params) -> None:
             background.cancel_scope.cancel()  # else the nursery would wait for ever
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_program, trace, p)

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import asyncio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import JOB_TICKS, Params, failure, helper_names, main_sees, worker_names
 
 
-async def _job(trace: Trace, name: str, i: int, finished: asyncio.Semaphore, p: Params) -> None:
+async def _job(trace: Recorder, name: str, i: int, finished: asyncio.Semaphore, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: do the job
@@ -36,7 +36,7 @@ async def _job(trace: Trace, name: str, i: int, finished: asyncio.Semaphore, p: 
         trace.record(name, "cleans up")
 
 
-async def _helper(trace: Trace, name: str, done: asyncio.Event, p: Params) -> None:
+async def _helper(trace: Recorder, name: str, done: asyncio.Event, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: work until the jobs are done
@@ -53,7 +53,7 @@ async def _helper(trace: Trace, name: str, done: asyncio.Event, p: Params) -> No
         trace.record(name, "cleans up")
 
 
-async def _supervised(trace: Trace, p: Params) -> None:
+async def _supervised(trace: Recorder, p: Params) -> None:
     done, finished = asyncio.Event(), asyncio.Semaphore(0)
     async with asyncio.TaskGroup() as tg:
         # step: start the helpers and the jobs
@@ -70,7 +70,7 @@ async def _supervised(trace: Trace, p: Params) -> None:
         done.set()
 
 
-async def _naive(trace: Trace, p: Params) -> None:
+async def _naive(trace: Recorder, p: Params) -> None:
     done, finished = asyncio.Event(), asyncio.Semaphore(0)
     # own step: start them, unsupervised
     helpers = [asyncio.create_task(_helper(trace, h, done, p)) for h in helper_names(p.helpers)]
@@ -83,7 +83,7 @@ async def _naive(trace: Trace, p: Params) -> None:
     await asyncio.wait(helpers)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     try:
         async with asyncio.timeout(p.timeout):
             await (_naive if p.naive else _supervised)(trace, p)
@@ -93,5 +93,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "ends")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

@@ -15,14 +15,14 @@ from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from multiprocessing.synchronize import Event, Semaphore
 from typing import Any, NamedTuple
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import JOB_TICKS, Params, failure, helper_names, main_sees, worker_names
 
 
 class _Shared(NamedTuple):
-    trace: ChildTrace
+    trace: Recorder
     done: Event
     stop: Event
     finished: Semaphore
@@ -75,7 +75,7 @@ def _helper(name: str, p: Params) -> None:
         trace.record(name, "cleans up")
 
 
-def _supervised(trace: Trace, p: Params, shared: _Shared) -> None:
+def _supervised(trace: Recorder, p: Params, shared: _Shared) -> None:
     ctx, size = trace.mp_context, p.workers + p.helpers
     with ProcessPoolExecutor(size, mp_context=ctx, initializer=_init, initargs=(shared,)) as pool:
         try:
@@ -104,7 +104,7 @@ def _in_child(shared: _Shared, target: Callable[..., None], *args: Any) -> None:
     target(*args)
 
 
-def _naive(trace: Trace, p: Params, shared: _Shared) -> None:
+def _naive(trace: Recorder, p: Params, shared: _Shared) -> None:
     # own step: start them, unsupervised
     ctx, hs, names = trace.mp_context, helper_names(p.helpers), enumerate(worker_names(p.workers))
     helpers = [ctx.Process(target=_in_child, args=(shared, _helper, h, p)) for h in hs]
@@ -119,7 +119,7 @@ def _naive(trace: Trace, p: Params, shared: _Shared) -> None:
     join_all(helpers, p.timeout)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     try:
         with trace.child_sink() as sink:

@@ -14,13 +14,13 @@ from __future__ import annotations
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from threading import Event, Semaphore, Thread
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import JOB_TICKS, Params, failure, helper_names, main_sees, worker_names
 
 
-def _job(trace: Trace, name: str, i: int, finished: Semaphore, stop: Event, p: Params) -> None:
+def _job(trace: Recorder, name: str, i: int, finished: Semaphore, stop: Event, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: do the job
@@ -41,7 +41,7 @@ def _job(trace: Trace, name: str, i: int, finished: Semaphore, stop: Event, p: P
         trace.record(name, "cleans up")
 
 
-def _helper(trace: Trace, name: str, done: Event, stop: Event, p: Params) -> None:
+def _helper(trace: Recorder, name: str, done: Event, stop: Event, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: work until the jobs are done
@@ -57,7 +57,7 @@ def _helper(trace: Trace, name: str, done: Event, stop: Event, p: Params) -> Non
         trace.record(name, "cleans up")
 
 
-def _supervised(trace: Trace, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
+def _supervised(trace: Recorder, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
     with ThreadPoolExecutor(p.workers + p.helpers) as pool:
         try:
             # step: start the helpers and the jobs
@@ -81,7 +81,7 @@ def _supervised(trace: Trace, p: Params, done: Event, stop: Event, finished: Sem
         helper.result()  # an error that nobody asks its Future for is lost without a word
 
 
-def _naive(trace: Trace, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
+def _naive(trace: Recorder, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
     # own step: start them, unsupervised
     hs, names = helper_names(p.helpers), enumerate(worker_names(p.workers))
     helpers = [Thread(target=_helper, args=(trace, h, done, stop, p)) for h in hs]
@@ -95,7 +95,7 @@ def _naive(trace: Trace, p: Params, done: Event, stop: Event, finished: Semaphor
     join_all(helpers, p.timeout)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     try:
         (_naive if p.naive else _supervised)(trace, p, Event(), Event(), Semaphore(0))
     except ValueError as error:

@@ -15,14 +15,14 @@ from collections.abc import Awaitable, Callable
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import JOB_TICKS, Params, describe, failure, helper_names, main_sees, worker_names
 
-_Job = Callable[[Trace, str, int, trio.Semaphore, Params], Awaitable[None]]
+_Job = Callable[[Recorder, str, int, trio.Semaphore, Params], Awaitable[None]]
 
 
-async def _job(trace: Trace, name: str, i: int, finished: trio.Semaphore, p: Params) -> None:
+async def _job(trace: Recorder, name: str, i: int, finished: trio.Semaphore, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: do the job
@@ -40,7 +40,7 @@ async def _job(trace: Trace, name: str, i: int, finished: trio.Semaphore, p: Par
         trace.record(name, "cleans up")
 
 
-async def _helper(trace: Trace, name: str, done: trio.Event, p: Params) -> None:
+async def _helper(trace: Recorder, name: str, done: trio.Event, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: work until the jobs are done
@@ -57,7 +57,7 @@ async def _helper(trace: Trace, name: str, done: trio.Event, p: Params) -> None:
         trace.record(name, "cleans up")
 
 
-async def _supervised(trace: Trace, p: Params, job: _Job = _job) -> None:
+async def _supervised(trace: Recorder, p: Params, job: _Job = _job) -> None:
     done, finished = trio.Event(), trio.Semaphore(0)
     async with trio.open_nursery() as nursery:
         # step: start the helpers and the jobs
@@ -74,7 +74,9 @@ async def _supervised(trace: Trace, p: Params, job: _Job = _job) -> None:
         done.set()
 
 
-async def _careless(trace: Trace, name: str, i: int, finished: trio.Semaphore, p: Params) -> None:
+async def _careless(
+    trace: Recorder, name: str, i: int, finished: trio.Semaphore, p: Params
+) -> None:
     # own step: a broad except around the job
     try:
         await _job(trace, name, i, finished, p)
@@ -82,11 +84,11 @@ async def _careless(trace: Trace, name: str, i: int, finished: trio.Semaphore, p
         trace.record("log", "notes", describe(error))  # and nobody reads the log
 
 
-async def _naive(trace: Trace, p: Params) -> None:
+async def _naive(trace: Recorder, p: Params) -> None:
     await _supervised(trace, p, job=_careless)  # the same nurseries, with careless jobs
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     try:
         with trio.fail_after(p.timeout):
             await (_naive if p.naive else _supervised)(trace, p)
@@ -96,5 +98,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "ends")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

@@ -45,7 +45,7 @@ from concurrent.futures import ProcessPoolExecutor
 from multiprocessing.synchronize import Barrier, Event
 from typing import Any
 
-from threeways._trace import Recorder, Trace
+from threeways import Recorder
 
 from . import (
     CLOCK,
@@ -102,7 +102,7 @@ async def _cpu_in_a_process(
     await loop.run_in_executor(pool, _cpu_job, trace, name, job, n, p, _stop_is_set)
 
 
-async def _heartbeat(trace: Trace, p: Params) -> None:
+async def _heartbeat(trace: Recorder, p: Params) -> None:
     beat = 0
     while True:
         beat += 1
@@ -144,7 +144,7 @@ def _stop_is_set() -> bool:
     return _stop is not None and _stop.is_set()
 
 
-async def _in_processes(trace: Trace, n: int, p: Params) -> None:
+async def _in_processes(trace: Recorder, n: int, p: Params) -> None:
     ctx = trace.mp_context
     name = phase(CPU, "in processes")
     workers = min(p.jobs, os.cpu_count() or 1)
@@ -165,7 +165,7 @@ async def _in_processes(trace: Trace, n: int, p: Params) -> None:
                 raise
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: size the work
     n = work_size(p)
     trace.record("main", "sizes the work", {"work": n, "GIL": gil_enabled()})
@@ -186,5 +186,5 @@ async def _main(trace: Trace, p: Params) -> None:
         heartbeat.cancel()
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

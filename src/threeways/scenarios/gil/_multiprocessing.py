@@ -26,8 +26,8 @@ from collections.abc import Callable
 from multiprocessing.synchronize import Barrier
 from typing import Any
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Recorder, Trace
 
 from . import (
     CLOCK,
@@ -59,7 +59,7 @@ def _io_job(trace: Recorder, name: str, job: int, n: int, p: Params) -> None:
     trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
 
 
-def _one_after_another(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
+def _one_after_another(trace: Recorder, kind: str, job_fn: _Job, n: int, p: Params) -> None:
     name = phase(kind, SEQUENTIAL)
     trace.record("main", "starts", name)
     for job in range(1, p.jobs + 1):
@@ -72,7 +72,7 @@ def _start_together(start: Barrier, job_fn: _Job, *args: Any) -> None:
     job_fn(*args)
 
 
-def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
+def _at_the_same_time(trace: Recorder, kind: str, job_fn: _Job, n: int, p: Params) -> None:
     ctx = trace.mp_context
     name = phase(kind, "in processes")
     trace.record("main", "starts", name)
@@ -94,7 +94,7 @@ def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) 
     trace.record("main", "ends", name)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: size the work
     n = work_size(p)
     trace.record("main", "sizes the work", {"work": n, "GIL": gil_enabled()})

@@ -32,8 +32,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import (
     CLOCK,
@@ -51,11 +51,11 @@ from . import (
 )
 
 _Flag = Callable[[], object]
-_Job = Callable[[Trace, str, int, int, Params, _Flag | None], None]
+_Job = Callable[[Recorder, str, int, int, Params, _Flag | None], None]
 
 
 def _cpu_job(
-    trace: Trace, name: str, job: int, n: int, p: Params, stopped: _Flag | None = None
+    trace: Recorder, name: str, job: int, n: int, p: Params, stopped: _Flag | None = None
 ) -> None:
     trace.record(f"job {job}", "starts", name)
     # step: compute (holds the GIL)
@@ -64,7 +64,7 @@ def _cpu_job(
 
 
 def _io_job(
-    trace: Trace, name: str, job: int, n: int, p: Params, stopped: _Flag | None = None
+    trace: Recorder, name: str, job: int, n: int, p: Params, stopped: _Flag | None = None
 ) -> None:
     trace.record(f"job {job}", "starts", name)
     # step: wait for I/O (releases the GIL)
@@ -72,7 +72,7 @@ def _io_job(
     trace.record(f"job {job}", "fetches", {"phase": name, "job": job, "result": page(job)})
 
 
-def _one_after_another(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
+def _one_after_another(trace: Recorder, kind: str, job_fn: _Job, n: int, p: Params) -> None:
     name = phase(kind, SEQUENTIAL)
     trace.record("main", "starts", name)
     for job in range(1, p.jobs + 1):
@@ -87,7 +87,7 @@ def _start_together(start: threading.Barrier, job_fn: _Job, *args: Any) -> None:
         job_fn(*args)
 
 
-def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) -> None:
+def _at_the_same_time(trace: Recorder, kind: str, job_fn: _Job, n: int, p: Params) -> None:
     name = phase(kind, "in threads")
     trace.record("main", "starts", name)
     # the last thread at the start line starts the clock, before any of them is let go
@@ -113,7 +113,7 @@ def _at_the_same_time(trace: Trace, kind: str, job_fn: _Job, n: int, p: Params) 
     trace.record("main", "ends", name)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: size the work
     n = work_size(p)
     trace.record("main", "sizes the work", {"work": n, "GIL": gil_enabled()})

@@ -35,7 +35,7 @@ from typing import Any
 import anyio.to_process
 import trio
 
-from threeways._trace import Recorder, Trace
+from threeways import Recorder
 
 from . import (
     CLOCK,
@@ -88,7 +88,7 @@ async def _cpu_in_a_process(trace: Recorder, name: str, job: int, n: int, p: Par
     await anyio.to_process.run_sync(_cpu_job, trace, name, job, n, p, cancellable=True)
 
 
-async def _heartbeat(trace: Trace, p: Params) -> None:
+async def _heartbeat(trace: Recorder, p: Params) -> None:
     beat = 0
     while True:
         beat += 1
@@ -125,7 +125,7 @@ async def _start_workers(workers: int) -> None:
             nursery.start_soon(anyio.to_process.run_sync, _ready)
 
 
-async def _in_processes(trace: Trace, n: int, p: Params) -> None:
+async def _in_processes(trace: Recorder, n: int, p: Params) -> None:
     name = phase(CPU, "in processes")
     trace.record("main", "starts", name)
     await _start_workers(min(p.jobs, os.cpu_count() or 1))  # anyio's limit: one per core
@@ -137,7 +137,7 @@ async def _in_processes(trace: Trace, n: int, p: Params) -> None:
     trace.record("main", "ends", name)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: size the work
     n = work_size(p)
     trace.record("main", "sizes the work", {"work": n, "GIL": gil_enabled()})
@@ -159,5 +159,5 @@ async def _main(trace: Trace, p: Params) -> None:
             nursery.cancel_scope.cancel()
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

@@ -15,12 +15,12 @@ import asyncio
 from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Counter, Params, worker_names
 
 
-async def _add_one(trace: Trace, name: str, counter: Counter, p: Params) -> None:
+async def _add_one(trace: Recorder, name: str, counter: Counter, p: Params) -> None:
     # step: read the counter
     value = counter.value
     trace.record(name, "reads", value)
@@ -33,7 +33,7 @@ async def _add_one(trace: Trace, name: str, counter: Counter, p: Params) -> None
 
 
 async def _worker(
-    trace: Trace,
+    trace: Recorder,
     name: str,
     counter: Counter,
     lock: AbstractAsyncContextManager[Any],
@@ -49,7 +49,7 @@ async def _worker(
             await _add_one(trace, name, counter, p)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the counter and the lock
     counter = Counter()
     lock = asyncio.Lock() if p.lock else nullcontext()  # --no-lock: the race, on show
@@ -65,5 +65,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "counts", counter.value)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

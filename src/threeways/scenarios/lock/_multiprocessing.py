@@ -15,8 +15,8 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import TYPE_CHECKING, Any
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import Params, worker_names
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from multiprocessing.synchronize import Event
 
 
-def _add_one(trace: ChildTrace, name: str, counter: Any, p: Params) -> None:
+def _add_one(trace: Recorder, name: str, counter: Any, p: Params) -> None:
     # step: read the counter
     value = counter.value
     trace.record(name, "reads", value)
@@ -37,7 +37,7 @@ def _add_one(trace: ChildTrace, name: str, counter: Any, p: Params) -> None:
 
 
 def _worker(
-    trace: ChildTrace,
+    trace: Recorder,
     name: str,
     counter: Any,
     lock: AbstractContextManager[Any],
@@ -54,7 +54,7 @@ def _worker(
             _add_one(trace, name, counter, p)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: set up the counter and the lock
     counter = ctx.Value("q", 0, lock=False)  # shared memory, no lock of its own

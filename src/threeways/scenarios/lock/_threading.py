@@ -18,13 +18,13 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import Counter, Params, worker_names
 
 
-def _add_one(trace: Trace, name: str, counter: Counter, p: Params) -> None:
+def _add_one(trace: Recorder, name: str, counter: Counter, p: Params) -> None:
     # step: read the counter
     value = counter.value
     trace.record(name, "reads", value)
@@ -37,7 +37,7 @@ def _add_one(trace: Trace, name: str, counter: Counter, p: Params) -> None:
 
 
 def _worker(
-    trace: Trace,
+    trace: Recorder,
     name: str,
     counter: Counter,
     lock: AbstractContextManager[Any],
@@ -54,7 +54,7 @@ def _worker(
             _add_one(trace, name, counter, p)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: set up the counter and the lock
     counter = Counter()
     lock = threading.Lock() if p.lock else nullcontext()  # --no-lock: the race, on show

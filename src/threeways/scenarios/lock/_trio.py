@@ -18,12 +18,12 @@ from typing import Any
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Counter, Params, worker_names
 
 
-async def _add_one(trace: Trace, name: str, counter: Counter, p: Params) -> None:
+async def _add_one(trace: Recorder, name: str, counter: Counter, p: Params) -> None:
     # step: read the counter
     value = counter.value
     trace.record(name, "reads", value)
@@ -36,7 +36,7 @@ async def _add_one(trace: Trace, name: str, counter: Counter, p: Params) -> None
 
 
 async def _worker(
-    trace: Trace,
+    trace: Recorder,
     name: str,
     counter: Counter,
     lock: AbstractAsyncContextManager[Any],
@@ -52,7 +52,7 @@ async def _worker(
             await _add_one(trace, name, counter, p)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the counter and the lock
     counter = Counter()
     lock = trio.Lock() if p.lock else nullcontext()  # --no-lock: the race, on show
@@ -69,5 +69,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "counts", counter.value)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

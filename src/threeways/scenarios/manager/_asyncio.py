@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import TOTAL, Params, entry, worker_names
 
 
 async def _worker(
-    trace: Trace, name: str, shared: dict[str, Any], log: list[str], p: Params
+    trace: Recorder, name: str, shared: dict[str, Any], log: list[str], p: Params
 ) -> None:
     # step: start our own list in the dict
     shared[name] = []
@@ -35,7 +35,7 @@ async def _worker(
         trace.record(name, "writes", item)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the shared dict and list
     shared: dict[str, Any] = {TOTAL: 0}
     log: list[str] = []
@@ -51,5 +51,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "reads the list", list(log))
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

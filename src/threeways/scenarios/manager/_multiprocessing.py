@@ -21,8 +21,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import TOTAL, Params, entry, worker_names
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 
 def _worker(
-    trace: ChildTrace,
+    trace: Recorder,
     name: str,
     shared: DictProxy[str, Any],
     log: ListProxy[str],
@@ -57,7 +57,7 @@ def _worker(
         trace.record(name, "writes", item)
 
 
-def _show_pitfall(trace: Trace, manager: SyncManager) -> None:
+def _show_pitfall(trace: Recorder, manager: SyncManager) -> None:
     """Change a list nested in a managed dict in place, then the right way."""
     d: DictProxy[str, list[int]] = manager.dict(nested=[])
     d["nested"].append(1)  # appends to a copy, which is then thrown away
@@ -69,7 +69,7 @@ def _show_pitfall(trace: Trace, manager: SyncManager) -> None:
     trace.record("main", "runs", {"code": fix, "sees": d["nested"]})
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: set up the shared dict and list
     with ctx.Manager() as manager, trace.child_sink() as sink:

@@ -17,14 +17,14 @@ import threading
 import time
 from typing import Any
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import TOTAL, Params, entry, worker_names
 
 
 def _worker(
-    trace: Trace,
+    trace: Recorder,
     name: str,
     shared: dict[str, Any],
     log: list[str],
@@ -47,7 +47,7 @@ def _worker(
         trace.record(name, "writes", item)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: set up the shared dict and list
     shared: dict[str, Any] = {TOTAL: 0}
     log: list[str] = []

@@ -13,13 +13,13 @@ from typing import Any
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import TOTAL, Params, entry, worker_names
 
 
 async def _worker(
-    trace: Trace, name: str, shared: dict[str, Any], log: list[str], p: Params
+    trace: Recorder, name: str, shared: dict[str, Any], log: list[str], p: Params
 ) -> None:
     # step: start our own list in the dict
     shared[name] = []
@@ -36,7 +36,7 @@ async def _worker(
         trace.record(name, "writes", item)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the shared dict and list
     shared: dict[str, Any] = {TOTAL: 0}
     log: list[str] = []
@@ -53,5 +53,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "reads the list", list(log))
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

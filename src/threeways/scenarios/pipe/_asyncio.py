@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import HELLO_PARENT, HELLO_SON, Params, answer, question
 
@@ -33,7 +33,7 @@ async def _send(writer: asyncio.StreamWriter, message: str) -> None:
     await writer.drain()
 
 
-async def _child(trace: Trace, sock: socket.socket, p: Params) -> None:
+async def _child(trace: Recorder, sock: socket.socket, p: Params) -> None:
     # own step: open a stream on the child's socket
     reader, writer = await asyncio.open_connection(sock=sock)
     try:
@@ -57,7 +57,7 @@ async def _child(trace: Trace, sock: socket.socket, p: Params) -> None:
         await writer.wait_closed()
 
 
-async def _parent(trace: Trace, sock: socket.socket, p: Params) -> None:
+async def _parent(trace: Recorder, sock: socket.socket, p: Params) -> None:
     # own step: open a stream on the parent's socket
     reader, writer = await asyncio.open_connection(sock=sock)
     try:
@@ -78,7 +78,7 @@ async def _parent(trace: Trace, sock: socket.socket, p: Params) -> None:
         await writer.wait_closed()
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the pipe
     parent_end, child_end = socket.socketpair()
     with parent_end, child_end:  # closes them even if a task never got to wrap its socket
@@ -91,5 +91,5 @@ async def _main(trace: Trace, p: Params) -> None:
         # leaving the TaskGroup waits for the child
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

@@ -20,8 +20,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import HELLO_PARENT, HELLO_SON, Params, answer, question
 
@@ -37,7 +37,7 @@ def _receive(conn: Connection, p: Params) -> str:
     return message
 
 
-def _child(trace: ChildTrace, conn: Connection, parent_end: Connection, p: Params) -> None:
+def _child(trace: Recorder, conn: Connection, parent_end: Connection, p: Params) -> None:
     # own step: close the parent's end here
     parent_end.close()  # a forked child inherited it: the parent's hang-up needs it closed
     with conn:
@@ -63,7 +63,7 @@ def _child(trace: ChildTrace, conn: Connection, parent_end: Connection, p: Param
     # leaving `with conn` closed it
 
 
-def _parent(trace: Trace, conn: Connection, p: Params) -> None:
+def _parent(trace: Recorder, conn: Connection, p: Params) -> None:
     # step: hear the child's hello
     trace.record("parent", "receives", _receive(conn, p))
     # step: say hello to the son
@@ -79,7 +79,7 @@ def _parent(trace: Trace, conn: Connection, p: Params) -> None:
     conn.close()
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: set up the pipe
     parent_end, child_end = ctx.Pipe()

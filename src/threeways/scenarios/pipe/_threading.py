@@ -15,8 +15,8 @@ import queue
 import threading
 import time
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import HELLO_PARENT, HELLO_SON, Params, answer, question
 
@@ -31,7 +31,7 @@ def _receive(inbox: _Pipe, p: Params) -> str | None:
     return inbox.get(timeout=p.timeout)  # raises queue.Empty after the timeout
 
 
-def _child(trace: Trace, inbox: _Pipe, outbox: _Pipe, p: Params) -> None:
+def _child(trace: Recorder, inbox: _Pipe, outbox: _Pipe, p: Params) -> None:
     # step: say hello to the parent
     trace.record("child", "sends", HELLO_PARENT)
     outbox.put(HELLO_PARENT)
@@ -49,7 +49,7 @@ def _child(trace: Trace, inbox: _Pipe, outbox: _Pipe, p: Params) -> None:
     trace.record("child", "closes its end")  # nothing to release: a queue is plain memory
 
 
-def _parent(trace: Trace, inbox: _Pipe, outbox: _Pipe, p: Params) -> None:
+def _parent(trace: Recorder, inbox: _Pipe, outbox: _Pipe, p: Params) -> None:
     # step: hear the child's hello
     trace.record("parent", "receives", _receive(inbox, p))
     # step: say hello to the son
@@ -65,7 +65,7 @@ def _parent(trace: Trace, inbox: _Pipe, outbox: _Pipe, p: Params) -> None:
     outbox.put(HANG_UP)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: set up the pipe
     to_child: _Pipe = queue.Queue()
     to_parent: _Pipe = queue.Queue()

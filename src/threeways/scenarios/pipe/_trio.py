@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import HELLO_PARENT, HELLO_SON, Params, answer, question
 
@@ -27,7 +27,7 @@ async def _receive(inbox: _Receive) -> str:
     return await inbox.receive()
 
 
-async def _child(trace: Trace, inbox: _Receive, outbox: _Send, p: Params) -> None:
+async def _child(trace: Recorder, inbox: _Receive, outbox: _Send, p: Params) -> None:
     async with inbox, outbox:
         # step: say hello to the parent
         trace.record("child", "sends", HELLO_PARENT)
@@ -47,7 +47,7 @@ async def _child(trace: Trace, inbox: _Receive, outbox: _Send, p: Params) -> Non
     # leaving `async with` closed both channel ends
 
 
-async def _parent(trace: Trace, inbox: _Receive, outbox: _Send, p: Params) -> None:
+async def _parent(trace: Recorder, inbox: _Receive, outbox: _Send, p: Params) -> None:
     async with inbox, outbox:
         # step: hear the child's hello
         trace.record("parent", "receives", await _receive(inbox))
@@ -64,7 +64,7 @@ async def _parent(trace: Trace, inbox: _Receive, outbox: _Send, p: Params) -> No
     # leaving `async with` closed both channel ends
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the pipe
     to_child_send, to_child_receive = trio.open_memory_channel[str](0)
     to_parent_send, to_parent_receive = trio.open_memory_channel[str](0)
@@ -78,5 +78,5 @@ async def _main(trace: Trace, p: Params) -> None:
         # leaving the nursery waits for the child
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

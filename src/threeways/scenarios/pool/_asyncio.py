@@ -15,12 +15,12 @@ import asyncio
 import threading
 from functools import partial
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import JOB_TICKS, Params, describe, job_name
 
 
-async def _job(trace: Trace, i: int, p: Params) -> int:
+async def _job(trace: Recorder, i: int, p: Params) -> int:
     # step: run the job
     task = asyncio.current_task()
     where = f"task {task.get_name() if task else '?'!r} in {threading.current_thread().name}"
@@ -35,19 +35,19 @@ async def _job(trace: Trace, i: int, p: Params) -> int:
     return i + 100
 
 
-async def _pooled(slots: asyncio.Semaphore, trace: Trace, i: int, p: Params) -> int:
+async def _pooled(slots: asyncio.Semaphore, trace: Recorder, i: int, p: Params) -> int:
     # own step: take one of the pool's slots
     async with slots:
         return await _job(trace, i, p)
 
 
-def _on_result(trace: Trace, i: int, result: int) -> None:
+def _on_result(trace: Recorder, i: int, result: int) -> None:
     # step: call back with the result
     thread = threading.current_thread().name  # the event loop's thread
     trace.record("callback", "gets result", {"job": i, "result": result, "thread": thread})
 
 
-def _on_error(trace: Trace, i: int, error: BaseException) -> None:
+def _on_error(trace: Recorder, i: int, error: BaseException) -> None:
     # step: call back with the error
     thread = threading.current_thread().name
     trace.record(
@@ -55,7 +55,7 @@ def _on_error(trace: Trace, i: int, error: BaseException) -> None:
     )
 
 
-def _on_done(trace: Trace, i: int, task: asyncio.Task[int]) -> None:
+def _on_done(trace: Recorder, i: int, task: asyncio.Task[int]) -> None:
     # own step: one callback for both outcomes
     if task.cancelled():  # the run timed out: no result and no error to report
         return
@@ -66,7 +66,7 @@ def _on_done(trace: Trace, i: int, task: asyncio.Task[int]) -> None:
         _on_result(trace, i, task.result())
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     slots = asyncio.Semaphore(p.size)
     trace.record("main", "opens pool", p.size)
@@ -89,5 +89,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "closes pool")  # nothing to close: the tasks are done
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

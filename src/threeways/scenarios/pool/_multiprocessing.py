@@ -19,18 +19,18 @@ from functools import partial
 from time import monotonic
 from typing import TYPE_CHECKING
 
-from threeways._trace import ChildTrace, Trace
+from threeways import Recorder
 
 from . import JOB_TICKS, Params, describe, job_name
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult
 
-_trace: ChildTrace | None = None
+_trace: Recorder | None = None
 """This worker process's trace sink, set by the pool's initializer."""
 
 
-def _init_worker(trace: ChildTrace) -> None:
+def _init_worker(trace: Recorder) -> None:
     global _trace
     _trace = trace
 
@@ -50,13 +50,13 @@ def _job(i: int, p: Params) -> int:
     return i + 100
 
 
-def _on_result(trace: Trace, i: int, result: int) -> None:
+def _on_result(trace: Recorder, i: int, result: int) -> None:
     # step: call back with the result
     thread = threading.current_thread().name  # the pool's result handler, in the parent
     trace.record("callback", "gets result", {"job": i, "result": result, "thread": thread})
 
 
-def _on_error(trace: Trace, i: int, error: BaseException) -> None:
+def _on_error(trace: Recorder, i: int, error: BaseException) -> None:
     # step: call back with the error
     thread = threading.current_thread().name
     trace.record(
@@ -84,7 +84,7 @@ def _error_of(result: AsyncResult[int]) -> BaseException | None:
     return None
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     with trace.child_sink() as sink, ctx.Pool(p.size, _init_worker, (sink,)) as pool:
         # step: open the pool

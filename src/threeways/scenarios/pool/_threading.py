@@ -19,12 +19,12 @@ import time
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from functools import partial
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import JOB_TICKS, Params, describe, job_name
 
 
-def _job(trace: Trace, i: int, p: Params) -> int:
+def _job(trace: Recorder, i: int, p: Params) -> int:
     # step: run the job
     where = threading.current_thread().name  # e.g. pool_1
     trace.record(job_name(i), "starts", {"job": i, "on": where})
@@ -38,13 +38,13 @@ def _job(trace: Trace, i: int, p: Params) -> int:
     return i + 100
 
 
-def _on_result(trace: Trace, i: int, result: int) -> None:
+def _on_result(trace: Recorder, i: int, result: int) -> None:
     # step: call back with the result
     thread = threading.current_thread().name  # the pool thread that ran the job
     trace.record("callback", "gets result", {"job": i, "result": result, "thread": thread})
 
 
-def _on_error(trace: Trace, i: int, error: BaseException) -> None:
+def _on_error(trace: Recorder, i: int, error: BaseException) -> None:
     # step: call back with the error
     thread = threading.current_thread().name
     trace.record(
@@ -52,7 +52,7 @@ def _on_error(trace: Trace, i: int, error: BaseException) -> None:
     )
 
 
-def _on_done(trace: Trace, i: int, future: Future[int]) -> None:
+def _on_done(trace: Recorder, i: int, future: Future[int]) -> None:
     # own step: one callback for both outcomes
     if future.cancelled():  # dropped from the queue on a timeout: it never ran
         return
@@ -63,7 +63,7 @@ def _on_done(trace: Trace, i: int, future: Future[int]) -> None:
         _on_result(trace, i, future.result())
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     with ThreadPoolExecutor(max_workers=p.size, thread_name_prefix="pool") as pool:
         # step: open the pool
         trace.record("main", "opens pool", p.size)

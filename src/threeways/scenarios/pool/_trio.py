@@ -17,12 +17,12 @@ import threading
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import JOB_TICKS, Params, describe, job_name
 
 
-async def _job(trace: Trace, i: int, p: Params) -> int:
+async def _job(trace: Recorder, i: int, p: Params) -> int:
     # step: run the job
     where = f"task {trio.lowlevel.current_task().name!r} in {threading.current_thread().name}"
     trace.record(job_name(i), "starts", {"job": i, "on": where})
@@ -37,7 +37,7 @@ async def _job(trace: Trace, i: int, p: Params) -> int:
 
 
 async def _pooled(
-    slots: trio.CapacityLimiter, trace: Trace, i: int, p: Params, errors: dict[int, Exception]
+    slots: trio.CapacityLimiter, trace: Recorder, i: int, p: Params, errors: dict[int, Exception]
 ) -> None:
     # own step: take one of the pool's slots
     async with slots:
@@ -51,13 +51,13 @@ async def _pooled(
             _on_result(trace, i, result)
 
 
-def _on_result(trace: Trace, i: int, result: int) -> None:
+def _on_result(trace: Recorder, i: int, result: int) -> None:
     # step: call back with the result
     thread = threading.current_thread().name  # trio's thread: the main one
     trace.record("callback", "gets result", {"job": i, "result": result, "thread": thread})
 
 
-def _on_error(trace: Trace, i: int, error: BaseException) -> None:
+def _on_error(trace: Recorder, i: int, error: BaseException) -> None:
     # step: call back with the error
     thread = threading.current_thread().name
     trace.record(
@@ -65,7 +65,7 @@ def _on_error(trace: Trace, i: int, error: BaseException) -> None:
     )
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     slots = trio.CapacityLimiter(p.size)
     trace.record("main", "opens pool", p.size)
@@ -85,5 +85,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("main", "closes pool")  # nothing to close: the tasks are done
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Params, helper_names, identity, worker_names
 
@@ -24,12 +24,12 @@ def _task_name() -> str:
     return task.get_name()
 
 
-async def _helper(trace: Trace, name: str, starter: str, p: Params) -> None:
+async def _helper(trace: Recorder, name: str, starter: str, p: Params) -> None:
     # step: report who I am
     trace.record(name, "reports", identity("task", starter, _task_name()))
 
 
-async def _worker(trace: Trace, name: str, p: Params) -> None:
+async def _worker(trace: Recorder, name: str, p: Params) -> None:
     # step: report who I am
     trace.record(name, "reports", identity("task", "main", _task_name()))
     async with asyncio.TaskGroup() as tg:
@@ -42,7 +42,7 @@ async def _worker(trace: Trace, name: str, p: Params) -> None:
     trace.record(name, "ends")
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: report who I am
     trace.record("main", "reports", identity("main", "", _task_name()))
     async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
@@ -53,5 +53,5 @@ async def _main(trace: Trace, p: Params) -> None:
     # leaving the TaskGroup waits for every worker
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

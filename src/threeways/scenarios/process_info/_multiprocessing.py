@@ -16,8 +16,8 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import Params, helper_names, identity, worker_names
 
@@ -25,12 +25,12 @@ if TYPE_CHECKING:
     from multiprocessing.synchronize import Barrier
 
 
-def _helper(trace: ChildTrace, name: str, starter: str, p: Params) -> None:
+def _helper(trace: Recorder, name: str, starter: str, p: Params) -> None:
     # step: report who I am
     trace.record(name, "reports", identity("thread", starter))
 
 
-def _worker(trace: ChildTrace, name: str, everyone: Barrier, p: Params) -> None:
+def _worker(trace: Recorder, name: str, everyone: Barrier, p: Params) -> None:
     # step: report who I am
     trace.record(name, "reports", identity("process", "main"))
     # step: start helpers inside me
@@ -49,7 +49,7 @@ def _worker(trace: ChildTrace, name: str, everyone: Barrier, p: Params) -> None:
     trace.record(name, "ends")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: report who I am
     trace.record("main", "reports", identity("main", ""))

@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import threading
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import Params, helper_names, identity, worker_names
 
 
-def _helper(trace: Trace, name: str, starter: str, p: Params) -> None:
+def _helper(trace: Recorder, name: str, starter: str, p: Params) -> None:
     # step: report who I am
     trace.record(name, "reports", identity("thread", starter))
 
 
-def _worker(trace: Trace, name: str, everyone: threading.Barrier, p: Params) -> None:
+def _worker(trace: Recorder, name: str, everyone: threading.Barrier, p: Params) -> None:
     # step: report who I am
     trace.record(name, "reports", identity("thread", "main"))
     # step: start helpers inside me
@@ -42,7 +42,7 @@ def _worker(trace: Trace, name: str, everyone: threading.Barrier, p: Params) -> 
     trace.record(name, "ends")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: report who I am
     trace.record("main", "reports", identity("main", ""))
     # own step: a barrier for the workers and main

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Params, helper_names, identity, worker_names
 
@@ -29,14 +29,14 @@ def _parent_task_name() -> str:
     return nursery.parent_task.name
 
 
-async def _helper(trace: Trace, name: str, p: Params) -> None:
+async def _helper(trace: Recorder, name: str, p: Params) -> None:
     # own step: ask trio who started me
     starter = _parent_task_name()  # the other models are told; trio knows
     # step: report who I am
     trace.record(name, "reports", identity("task", starter, _task_name()))
 
 
-async def _worker(trace: Trace, name: str, p: Params) -> None:
+async def _worker(trace: Recorder, name: str, p: Params) -> None:
     # step: report who I am
     trace.record(name, "reports", identity("task", "main", _task_name()))
     async with trio.open_nursery() as nursery:
@@ -49,7 +49,7 @@ async def _worker(trace: Trace, name: str, p: Params) -> None:
     trace.record(name, "ends")
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: report who I am
     trace.record("main", "reports", identity("main", "", _task_name()))
     with trio.fail_after(p.timeout):
@@ -61,5 +61,5 @@ async def _main(trace: Trace, p: Params) -> None:
         # leaving the nursery waits for every worker
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

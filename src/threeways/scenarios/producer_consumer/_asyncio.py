@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import EAT_TICKS, Params, dog_names
 
 
-async def _cook(trace: Trace, bones: asyncio.Queue[int | None], p: Params) -> None:
+async def _cook(trace: Recorder, bones: asyncio.Queue[int | None], p: Params) -> None:
     for bone in range(1, p.bones + 1):
         # step: make a bone
         await asyncio.sleep(p.tick)
@@ -28,7 +28,7 @@ async def _cook(trace: Trace, bones: asyncio.Queue[int | None], p: Params) -> No
     trace.record("cook", "is done")
 
 
-async def _dog(trace: Trace, name: str, bones: asyncio.Queue[int | None], p: Params) -> None:
+async def _dog(trace: Recorder, name: str, bones: asyncio.Queue[int | None], p: Params) -> None:
     while True:
         # step: take the next bone
         bone = await bones.get()
@@ -41,7 +41,7 @@ async def _dog(trace: Trace, name: str, bones: asyncio.Queue[int | None], p: Par
     trace.record(name, "goes home")
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the queue
     bones: asyncio.Queue[int | None] = asyncio.Queue(maxsize=p.buffer)
     async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
@@ -53,5 +53,5 @@ async def _main(trace: Trace, p: Params) -> None:
     # leaving the TaskGroup waits for every task
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import EAT_TICKS, Params, dog_names
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
 
-def _cook(trace: ChildTrace, bones: Queue[int | None], p: Params) -> None:
+def _cook(trace: Recorder, bones: Queue[int | None], p: Params) -> None:
     for bone in range(1, p.bones + 1):
         # step: make a bone
         time.sleep(p.tick)
@@ -33,7 +33,7 @@ def _cook(trace: ChildTrace, bones: Queue[int | None], p: Params) -> None:
     trace.record("cook", "is done")
 
 
-def _dog(trace: ChildTrace, name: str, bones: Queue[int | None], p: Params) -> None:
+def _dog(trace: Recorder, name: str, bones: Queue[int | None], p: Params) -> None:
     while True:
         # step: take the next bone
         bone = bones.get(timeout=p.timeout)
@@ -46,7 +46,7 @@ def _dog(trace: ChildTrace, name: str, bones: Queue[int | None], p: Params) -> N
     trace.record(name, "goes home")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: set up the queue
     bones: Queue[int | None] = ctx.Queue(maxsize=p.buffer)

@@ -11,13 +11,13 @@ import queue
 import threading
 import time
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import EAT_TICKS, Params, dog_names
 
 
-def _cook(trace: Trace, bones: queue.Queue[int | None], p: Params) -> None:
+def _cook(trace: Recorder, bones: queue.Queue[int | None], p: Params) -> None:
     for bone in range(1, p.bones + 1):
         # step: make a bone
         time.sleep(p.tick)
@@ -30,7 +30,7 @@ def _cook(trace: Trace, bones: queue.Queue[int | None], p: Params) -> None:
     trace.record("cook", "is done")
 
 
-def _dog(trace: Trace, name: str, bones: queue.Queue[int | None], p: Params) -> None:
+def _dog(trace: Recorder, name: str, bones: queue.Queue[int | None], p: Params) -> None:
     while True:
         # step: take the next bone
         bone = bones.get(timeout=p.timeout)
@@ -43,7 +43,7 @@ def _dog(trace: Trace, name: str, bones: queue.Queue[int | None], p: Params) -> 
     trace.record(name, "goes home")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: set up the queue
     bones: queue.Queue[int | None] = queue.Queue(maxsize=p.buffer)
     # step: start the cook and the dogs

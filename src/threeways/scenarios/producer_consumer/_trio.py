@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import EAT_TICKS, Params, dog_names
 
 
-async def _cook(trace: Trace, bones: trio.MemorySendChannel[int], p: Params) -> None:
+async def _cook(trace: Recorder, bones: trio.MemorySendChannel[int], p: Params) -> None:
     async with bones:  # closes the send end when the cook is done
         for bone in range(1, p.bones + 1):
             # step: make a bone
@@ -31,7 +31,9 @@ async def _cook(trace: Trace, bones: trio.MemorySendChannel[int], p: Params) -> 
     trace.record("cook", "is done")
 
 
-async def _dog(trace: Trace, name: str, bones: trio.MemoryReceiveChannel[int], p: Params) -> None:
+async def _dog(
+    trace: Recorder, name: str, bones: trio.MemoryReceiveChannel[int], p: Params
+) -> None:
     async with bones:
         # step: take the next bone
         async for bone in bones:  # ends when the cook has closed and the buffer is empty
@@ -42,7 +44,7 @@ async def _dog(trace: Trace, name: str, bones: trio.MemoryReceiveChannel[int], p
     trace.record(name, "goes home")
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the queue
     send, receive = trio.open_memory_channel[int](p.buffer)
     with trio.fail_after(p.timeout):
@@ -55,5 +57,5 @@ async def _main(trace: Trace, p: Params) -> None:
         # leaving the nursery waits for every task
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Entry, Params, entries
 
 
 async def _producer(
-    trace: Trace, queues: dict[str, asyncio.Queue[Entry]], all_in: asyncio.Event, p: Params
+    trace: Recorder, queues: dict[str, asyncio.Queue[Entry]], all_in: asyncio.Event, p: Params
 ) -> None:
     for entry in entries(p):
         # step: bring the next item
@@ -34,7 +34,7 @@ async def _producer(
 
 
 async def _consumer(
-    trace: Trace, queues: dict[str, asyncio.Queue[Entry]], all_in: asyncio.Event, p: Params
+    trace: Recorder, queues: dict[str, asyncio.Queue[Entry]], all_in: asyncio.Event, p: Params
 ) -> None:
     # step: wait until every item is in
     trace.record("consumer", "waits until every item is in")
@@ -46,7 +46,7 @@ async def _consumer(
             trace.record("consumer", "gets", {"queue": kind, "item": item})
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the three queues
     queues: dict[str, asyncio.Queue[Entry]] = {
         "fifo": asyncio.Queue(),
@@ -62,5 +62,5 @@ async def _main(trace: Trace, p: Params) -> None:
     # leaving the TaskGroup waits for every task
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

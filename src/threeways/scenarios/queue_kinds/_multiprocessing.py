@@ -17,8 +17,8 @@ import time
 from multiprocessing.managers import BaseManager
 from typing import TYPE_CHECKING, Protocol
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import Entry, Params, entries
 
@@ -42,7 +42,7 @@ class _Queue(Protocol):
     def get(self, block: bool = True, timeout: float | None = None) -> Entry: ...
 
 
-def _producer(trace: ChildTrace, queues: dict[str, _Queue], all_in: Event, p: Params) -> None:
+def _producer(trace: Recorder, queues: dict[str, _Queue], all_in: Event, p: Params) -> None:
     for entry in entries(p):
         # step: bring the next item
         time.sleep(p.tick)
@@ -57,7 +57,7 @@ def _producer(trace: ChildTrace, queues: dict[str, _Queue], all_in: Event, p: Pa
     all_in.set()
 
 
-def _consumer(trace: ChildTrace, queues: dict[str, _Queue], all_in: Event, p: Params) -> None:
+def _consumer(trace: Recorder, queues: dict[str, _Queue], all_in: Event, p: Params) -> None:
     # step: wait until every item is in
     trace.record("consumer", "waits until every item is in")
     if not all_in.wait(p.timeout):
@@ -69,7 +69,7 @@ def _consumer(trace: ChildTrace, queues: dict[str, _Queue], all_in: Event, p: Pa
             trace.record("consumer", "gets", {"queue": kind, "item": item})
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # own step: start a manager for the LIFO and priority queues
     with _QueueManager(ctx=ctx) as manager:

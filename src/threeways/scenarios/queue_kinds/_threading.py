@@ -13,14 +13,14 @@ import queue
 import threading
 import time
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import Entry, Params, entries
 
 
 def _producer(
-    trace: Trace, queues: dict[str, queue.Queue[Entry]], all_in: threading.Event, p: Params
+    trace: Recorder, queues: dict[str, queue.Queue[Entry]], all_in: threading.Event, p: Params
 ) -> None:
     for entry in entries(p):
         # step: bring the next item
@@ -37,7 +37,7 @@ def _producer(
 
 
 def _consumer(
-    trace: Trace, queues: dict[str, queue.Queue[Entry]], all_in: threading.Event, p: Params
+    trace: Recorder, queues: dict[str, queue.Queue[Entry]], all_in: threading.Event, p: Params
 ) -> None:
     # step: wait until every item is in
     trace.record("consumer", "waits until every item is in")
@@ -50,7 +50,7 @@ def _consumer(
             trace.record("consumer", "gets", {"queue": kind, "item": item})
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: set up the three queues
     queues: dict[str, queue.Queue[Entry]] = {
         "fifo": queue.Queue(),

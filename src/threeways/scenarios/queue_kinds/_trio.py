@@ -16,7 +16,7 @@ import heapq
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import Entry, Params, entries
 
@@ -61,7 +61,7 @@ _Receiver = trio.MemoryReceiveChannel[Entry] | _LifoChannel
 
 
 async def _producer(
-    trace: Trace, queues: dict[str, _Sender], all_in: trio.Event, p: Params
+    trace: Recorder, queues: dict[str, _Sender], all_in: trio.Event, p: Params
 ) -> None:
     for entry in entries(p):
         # step: bring the next item
@@ -78,7 +78,7 @@ async def _producer(
 
 
 async def _consumer(
-    trace: Trace, queues: dict[str, _Receiver], all_in: trio.Event, p: Params
+    trace: Recorder, queues: dict[str, _Receiver], all_in: trio.Event, p: Params
 ) -> None:
     # step: wait until every item is in
     trace.record("consumer", "waits until every item is in")
@@ -90,7 +90,7 @@ async def _consumer(
             trace.record("consumer", "gets", {"queue": kind, "item": item})
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the three queues
     send_fifo, receive_fifo = trio.open_memory_channel[Entry](p.items)  # room for every item
     lifo, priority = _LifoChannel(), _PriorityChannel()
@@ -106,5 +106,5 @@ async def _main(trace: Trace, p: Params) -> None:
         # leaving the nursery waits for every task
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from multiprocessing.context import BaseContext
 from typing import Any
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import VAULT, Params, accounts, clerk_names, opening_balances
 
@@ -26,7 +26,7 @@ from . import VAULT, Params, accounts, clerk_names, opening_balances
 class _Bank:
     """Balances in shared memory behind one RLock; every public method takes it."""
 
-    def __init__(self, trace: ChildTrace, ctx: BaseContext, p: Params) -> None:
+    def __init__(self, trace: Recorder, ctx: BaseContext, p: Params) -> None:
         self._trace = trace
         self._tick = p.tick
         self._accounts = accounts(p)
@@ -79,7 +79,7 @@ class _Bank:
             return dict(zip(self._accounts, self._balances, strict=True))
 
 
-def _clerk(trace: ChildTrace, name: str, bank: _Bank, p: Params) -> None:
+def _clerk(trace: Recorder, name: str, bank: _Bank, p: Params) -> None:
     trace.record(name, "starts")
     for _ in range(p.transfers):
         # step: transfer from the vault
@@ -88,7 +88,7 @@ def _clerk(trace: ChildTrace, name: str, bank: _Bank, p: Params) -> None:
         bank.audit(name)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     with trace.child_sink() as sink:
         # step: open the bank

@@ -16,8 +16,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import VAULT, Params, clerk_names, opening_balances
 
@@ -25,7 +25,7 @@ from . import VAULT, Params, clerk_names, opening_balances
 class _Bank:
     """Balances behind one RLock; every public method takes it."""
 
-    def __init__(self, trace: Trace, p: Params) -> None:
+    def __init__(self, trace: Recorder, p: Params) -> None:
         self._trace = trace
         self._tick = p.tick
         self._balances = opening_balances(p)
@@ -76,7 +76,7 @@ class _Bank:
             return dict(self._balances)
 
 
-def _clerk(trace: Trace, name: str, bank: _Bank, p: Params) -> None:
+def _clerk(trace: Recorder, name: str, bank: _Bank, p: Params) -> None:
     trace.record(name, "starts")
     for _ in range(p.transfers):
         # step: transfer from the vault
@@ -85,7 +85,7 @@ def _clerk(trace: Trace, name: str, bank: _Bank, p: Params) -> None:
         bank.audit(name)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: open the bank
     bank = _Bank(trace, p)
     # step: start the clerks

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import VAULT, Params, clerk_names, opening_balances
 
@@ -26,7 +26,7 @@ from . import VAULT, Params, clerk_names, opening_balances
 class _Bank:
     """Balances behind one trio.Lock; public methods take it, private ones never do."""
 
-    def __init__(self, trace: Trace, p: Params) -> None:
+    def __init__(self, trace: Recorder, p: Params) -> None:
         self._trace = trace
         self._tick = p.tick
         self._balances = opening_balances(p)
@@ -77,7 +77,7 @@ class _Bank:
         return dict(self._balances)  # no checkpoint: nothing can change them meanwhile
 
 
-async def _clerk(trace: Trace, name: str, bank: _Bank, p: Params) -> None:
+async def _clerk(trace: Recorder, name: str, bank: _Bank, p: Params) -> None:
     trace.record(name, "starts")
     for _ in range(p.transfers):
         # step: transfer from the vault
@@ -86,7 +86,7 @@ async def _clerk(trace: Trace, name: str, bank: _Bank, p: Params) -> None:
         await bank.audit(name)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: open the bank
     bank = _Bank(trace, p)
     with trio.fail_after(p.timeout):
@@ -100,5 +100,5 @@ async def _main(trace: Trace, p: Params) -> None:
     trace.record("bank", "closes the books", bank.balances())
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

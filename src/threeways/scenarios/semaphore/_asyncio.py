@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import WORK_TICKS, Params, room_is_full, worker_names
 
@@ -27,7 +27,7 @@ class _Room:
     entered: int = 0
 
 
-async def _go_in(trace: Trace, name: str, room: _Room) -> None:
+async def _go_in(trace: Recorder, name: str, room: _Room) -> None:
     async with room.changed:
         room.inside += 1
         room.entered += 1
@@ -42,13 +42,13 @@ async def _wait_for_full_room(room: _Room, p: Params) -> None:
         )
 
 
-async def _come_out(trace: Trace, name: str, room: _Room) -> None:
+async def _come_out(trace: Recorder, name: str, room: _Room) -> None:
     room.inside -= 1  # no await in between: no other task can run, no lock needed
     trace.record(name, "comes out", room.inside)
 
 
 async def _worker(
-    trace: Trace, name: str, slots: asyncio.BoundedSemaphore, room: _Room, p: Params
+    trace: Recorder, name: str, slots: asyncio.BoundedSemaphore, room: _Room, p: Params
 ) -> None:
     # step: wait for a free slot
     trace.record(name, "waits for a slot")
@@ -63,14 +63,14 @@ async def _worker(
         await _come_out(trace, name, room)
 
 
-def _release_once_too_often(trace: Trace, slots: asyncio.BoundedSemaphore) -> None:
+def _release_once_too_often(trace: Recorder, slots: asyncio.BoundedSemaphore) -> None:
     try:
         slots.release()  # every slot is free again: this release has nothing to give back
     except ValueError as error:  # a plain asyncio.Semaphore would silently grow
         trace.record("main", "extra release refused", f"ValueError: {error}")
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the slots
     slots = asyncio.BoundedSemaphore(p.limit)
     room = _Room()
@@ -84,5 +84,5 @@ async def _main(trace: Trace, p: Params) -> None:
     _release_once_too_often(trace, slots)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

@@ -13,8 +13,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, NamedTuple
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import WORK_TICKS, Params, room_is_full, worker_names
 
@@ -32,7 +32,7 @@ class _Room(NamedTuple):
     entered: c_int
 
 
-def _go_in(trace: ChildTrace, name: str, room: _Room) -> None:
+def _go_in(trace: Recorder, name: str, room: _Room) -> None:
     with room.changed:
         room.inside.value += 1
         room.entered.value += 1
@@ -50,13 +50,13 @@ def _wait_for_full_room(name: str, room: _Room, p: Params) -> None:
         raise TimeoutError(f"{name} waited {p.timeout:g}s for the room to fill")
 
 
-def _come_out(trace: ChildTrace, name: str, room: _Room) -> None:
+def _come_out(trace: Recorder, name: str, room: _Room) -> None:
     with room.changed:
         room.inside.value -= 1
         trace.record(name, "comes out", room.inside.value)
 
 
-def _worker(trace: ChildTrace, name: str, slots: BoundedSemaphore, room: _Room, p: Params) -> None:
+def _worker(trace: Recorder, name: str, slots: BoundedSemaphore, room: _Room, p: Params) -> None:
     # step: wait for a free slot
     trace.record(name, "waits for a slot")
     if not slots.acquire(timeout=p.timeout):
@@ -74,14 +74,14 @@ def _worker(trace: ChildTrace, name: str, slots: BoundedSemaphore, room: _Room, 
         slots.release()
 
 
-def _release_once_too_often(trace: Trace, slots: BoundedSemaphore) -> None:
+def _release_once_too_often(trace: Recorder, slots: BoundedSemaphore) -> None:
     try:
         slots.release()  # every slot is free again: this release has nothing to give back
     except ValueError as error:  # a plain Semaphore would silently grow to limit + 1
         trace.record("main", "extra release refused", f"ValueError: {error}")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: set up the slots
     slots = ctx.BoundedSemaphore(p.limit)

@@ -14,8 +14,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import WORK_TICKS, Params, room_is_full, worker_names
 
@@ -29,7 +29,7 @@ class _Room:
     entered: int = 0
 
 
-def _go_in(trace: Trace, name: str, room: _Room) -> None:
+def _go_in(trace: Recorder, name: str, room: _Room) -> None:
     with room.changed:
         room.inside += 1
         room.entered += 1
@@ -46,14 +46,14 @@ def _wait_for_full_room(name: str, room: _Room, p: Params) -> None:
         raise TimeoutError(f"{name} waited {p.timeout:g}s for the room to fill")
 
 
-def _come_out(trace: Trace, name: str, room: _Room) -> None:
+def _come_out(trace: Recorder, name: str, room: _Room) -> None:
     with room.changed:
         room.inside -= 1
         trace.record(name, "comes out", room.inside)
 
 
 def _worker(
-    trace: Trace, name: str, slots: threading.BoundedSemaphore, room: _Room, p: Params
+    trace: Recorder, name: str, slots: threading.BoundedSemaphore, room: _Room, p: Params
 ) -> None:
     # step: wait for a free slot
     trace.record(name, "waits for a slot")
@@ -72,14 +72,14 @@ def _worker(
         slots.release()
 
 
-def _release_once_too_often(trace: Trace, slots: threading.BoundedSemaphore) -> None:
+def _release_once_too_often(trace: Recorder, slots: threading.BoundedSemaphore) -> None:
     try:
         slots.release()  # every slot is free again: this release has nothing to give back
     except ValueError as error:  # a plain Semaphore would silently grow to limit + 1
         trace.record("main", "extra release refused", f"ValueError: {error}")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: set up the slots
     slots = threading.BoundedSemaphore(p.limit)
     room = _Room()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import WORK_TICKS, Params, room_is_full, worker_names
 
@@ -30,7 +30,7 @@ class _Room:
     entered: int = 0
 
 
-async def _go_in(trace: Trace, name: str, room: _Room) -> None:
+async def _go_in(trace: Recorder, name: str, room: _Room) -> None:
     async with room.changed:
         room.inside += 1
         room.entered += 1
@@ -44,13 +44,13 @@ async def _wait_for_full_room(room: _Room, p: Params) -> None:
             await room.changed.wait()
 
 
-async def _come_out(trace: Trace, name: str, room: _Room) -> None:
+async def _come_out(trace: Recorder, name: str, room: _Room) -> None:
     room.inside -= 1  # no checkpoint in between: no other task can run, no lock needed
     trace.record(name, "comes out", room.inside)
 
 
 async def _worker(
-    trace: Trace, name: str, slots: trio.CapacityLimiter, room: _Room, p: Params
+    trace: Recorder, name: str, slots: trio.CapacityLimiter, room: _Room, p: Params
 ) -> None:
     # step: wait for a free slot
     trace.record(name, "waits for a slot")
@@ -65,14 +65,14 @@ async def _worker(
         await _come_out(trace, name, room)
 
 
-def _release_once_too_often(trace: Trace, slots: trio.CapacityLimiter) -> None:
+def _release_once_too_often(trace: Recorder, slots: trio.CapacityLimiter) -> None:
     try:
         slots.release()  # this task borrowed no token: there is nothing to give back
     except RuntimeError as error:  # Semaphore(n, max_value=n) would raise ValueError
         trace.record("main", "extra release refused", f"RuntimeError: {error}")
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the slots
     slots = trio.CapacityLimiter(p.limit)
     room = _Room()
@@ -87,5 +87,5 @@ async def _main(trace: Trace, p: Params) -> None:
     _release_once_too_often(trace, slots)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import asyncio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, stuck_jobs
 
 
-async def _quick_job(trace: Trace, i: int, p: Params, ready: asyncio.Semaphore) -> None:
+async def _quick_job(trace: Recorder, i: int, p: Params, ready: asyncio.Semaphore) -> None:
     name = job_name(i)
     try:
         # step: work, then answer
@@ -37,7 +37,7 @@ async def _quick_job(trace: Trace, i: int, p: Params, ready: asyncio.Semaphore) 
         trace.record(name, "cleans up")
 
 
-async def _stuck_job(trace: Trace, i: int, p: Params, ready: asyncio.Semaphore) -> None:
+async def _stuck_job(trace: Recorder, i: int, p: Params, ready: asyncio.Semaphore) -> None:
     name = job_name(i)
     try:
         # step: report under way
@@ -55,7 +55,7 @@ async def _stuck_job(trace: Trace, i: int, p: Params, ready: asyncio.Semaphore) 
         trace.record(name, "cleans up")
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: start the jobs
     jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
     ready = asyncio.Semaphore(0)  # each job releases it once
@@ -79,5 +79,5 @@ async def _main(trace: Trace, p: Params) -> None:
         trace.record("main", "has stopped the late jobs")  # the TaskGroup cancelled them
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

@@ -16,8 +16,8 @@ from __future__ import annotations
 import time
 from multiprocessing.synchronize import Event, Semaphore
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Recorder, Trace
 
 from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, stuck_jobs
 
@@ -57,7 +57,7 @@ def _answered_in_time(done: Event, deadline: float, p: Params) -> bool:
     return done.wait(max(0.0, min(own, deadline) - time.monotonic()))  # False: time is up
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: start the jobs
     jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}

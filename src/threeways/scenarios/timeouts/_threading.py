@@ -15,13 +15,15 @@ from __future__ import annotations
 import time
 from threading import Event, Semaphore, Thread
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, stuck_jobs
 
 
-def _quick_job(trace: Trace, i: int, p: Params, ready: Semaphore, done: Event, stop: Event) -> None:
+def _quick_job(
+    trace: Recorder, i: int, p: Params, ready: Semaphore, done: Event, stop: Event
+) -> None:
     name = job_name(i)
     try:
         # step: work, then answer
@@ -36,7 +38,9 @@ def _quick_job(trace: Trace, i: int, p: Params, ready: Semaphore, done: Event, s
         trace.record(name, "cleans up")
 
 
-def _stuck_job(trace: Trace, i: int, p: Params, ready: Semaphore, done: Event, stop: Event) -> None:
+def _stuck_job(
+    trace: Recorder, i: int, p: Params, ready: Semaphore, done: Event, stop: Event
+) -> None:
     name = job_name(i)
     try:
         # step: report under way
@@ -58,7 +62,7 @@ def _answered_in_time(done: Event, deadline: float, p: Params) -> bool:
     return done.wait(max(0.0, min(own, deadline) - time.monotonic()))  # False: time is up
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: start the jobs
     jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
     ready = Semaphore(0)  # each job releases it once

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, stuck_jobs
 
 
 async def _quick_job(
-    trace: Trace, i: int, p: Params, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    trace: Recorder,
+    i: int,
+    p: Params,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     name = job_name(i)
     try:
@@ -40,7 +43,10 @@ async def _quick_job(
 
 
 async def _stuck_job(
-    trace: Trace, i: int, p: Params, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
+    trace: Recorder,
+    i: int,
+    p: Params,
+    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
 ) -> None:
     name = job_name(i)
     try:
@@ -59,7 +65,7 @@ async def _stuck_job(
         trace.record(name, "cleans up")
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: start the jobs
     jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
     with trio.CancelScope() as batch:  # no deadline until every job is under way
@@ -81,5 +87,5 @@ async def _main(trace: Trace, p: Params) -> None:
         trace.record("main", "has stopped the late jobs")
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)

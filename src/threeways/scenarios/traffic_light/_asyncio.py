@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import asyncio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import DRIVE_TICKS, GREEN_TICKS, RED_TICKS, Params, car_names
 
 
-async def _light(trace: Trace, green: asyncio.Event, p: Params) -> None:
+async def _light(trace: Recorder, green: asyncio.Event, p: Params) -> None:
     for cycle in range(1, p.cycles + 1):
         # step: turn red
         green.clear()
@@ -31,7 +31,7 @@ async def _light(trace: Trace, green: asyncio.Event, p: Params) -> None:
     trace.record("light", "stays green")
 
 
-async def _car(trace: Trace, name: str, green: asyncio.Event, p: Params) -> None:
+async def _car(trace: Recorder, name: str, green: asyncio.Event, p: Params) -> None:
     for trip in range(1, p.trips + 1):
         # step: wait for green
         if not green.is_set():
@@ -44,7 +44,7 @@ async def _car(trace: Trace, name: str, green: asyncio.Event, p: Params) -> None
         await asyncio.sleep(DRIVE_TICKS * p.tick)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the light
     green = asyncio.Event()  # starts cleared: red
     async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
@@ -56,5 +56,5 @@ async def _main(trace: Trace, p: Params) -> None:
     # leaving the TaskGroup waits for every task
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     asyncio.run(_main(trace, p))

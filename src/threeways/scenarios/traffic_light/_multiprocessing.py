@@ -17,8 +17,8 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import ChildTrace, Trace
 
 from . import DRIVE_TICKS, GREEN_TICKS, RED_TICKS, Params, car_names
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from multiprocessing.synchronize import Event, Lock
 
 
-def _light(trace: ChildTrace, green: Event, crossing: Lock, p: Params) -> None:
+def _light(trace: Recorder, green: Event, crossing: Lock, p: Params) -> None:
     for cycle in range(1, p.cycles + 1):
         # step: turn red
         with crossing:
@@ -42,7 +42,7 @@ def _light(trace: ChildTrace, green: Event, crossing: Lock, p: Params) -> None:
     trace.record("light", "stays green")
 
 
-def _car(trace: ChildTrace, name: str, green: Event, crossing: Lock, p: Params) -> None:
+def _car(trace: Recorder, name: str, green: Event, crossing: Lock, p: Params) -> None:
     for trip in range(1, p.trips + 1):
         # step: wait for green
         if not green.is_set():
@@ -64,7 +64,7 @@ def _car(trace: ChildTrace, name: str, green: Event, crossing: Lock, p: Params) 
         time.sleep(DRIVE_TICKS * p.tick)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: set up the light
     green = ctx.Event()  # starts cleared: red

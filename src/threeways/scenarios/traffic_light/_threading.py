@@ -13,13 +13,13 @@ from __future__ import annotations
 import threading
 import time
 
+from threeways import Recorder
 from threeways._support import join_all
-from threeways._trace import Trace
 
 from . import DRIVE_TICKS, GREEN_TICKS, RED_TICKS, Params, car_names
 
 
-def _light(trace: Trace, green: threading.Event, crossing: threading.Lock, p: Params) -> None:
+def _light(trace: Recorder, green: threading.Event, crossing: threading.Lock, p: Params) -> None:
     for cycle in range(1, p.cycles + 1):
         # step: turn red
         with crossing:
@@ -36,7 +36,7 @@ def _light(trace: Trace, green: threading.Event, crossing: threading.Lock, p: Pa
 
 
 def _car(
-    trace: Trace, name: str, green: threading.Event, crossing: threading.Lock, p: Params
+    trace: Recorder, name: str, green: threading.Event, crossing: threading.Lock, p: Params
 ) -> None:
     for trip in range(1, p.trips + 1):
         # step: wait for green
@@ -54,7 +54,7 @@ def _car(
         time.sleep(DRIVE_TICKS * p.tick)
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     # step: set up the light
     green = threading.Event()  # starts cleared: red
     crossing = threading.Lock()

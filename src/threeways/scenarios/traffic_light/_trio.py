@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import trio
 
-from threeways._trace import Trace
+from threeways import Recorder
 
 from . import DRIVE_TICKS, GREEN_TICKS, RED_TICKS, Params, car_names
 
@@ -41,7 +41,7 @@ class _Light:
             await self._green.wait()
 
 
-async def _light(trace: Trace, light: _Light, p: Params) -> None:
+async def _light(trace: Recorder, light: _Light, p: Params) -> None:
     for cycle in range(1, p.cycles + 1):
         # step: turn red
         light.turn_red()
@@ -55,7 +55,7 @@ async def _light(trace: Trace, light: _Light, p: Params) -> None:
     trace.record("light", "stays green")
 
 
-async def _car(trace: Trace, name: str, light: _Light, p: Params) -> None:
+async def _car(trace: Recorder, name: str, light: _Light, p: Params) -> None:
     for trip in range(1, p.trips + 1):
         # step: wait for green
         if not light.is_green:
@@ -67,7 +67,7 @@ async def _car(trace: Trace, name: str, light: _Light, p: Params) -> None:
         await trio.sleep(DRIVE_TICKS * p.tick)
 
 
-async def _main(trace: Trace, p: Params) -> None:
+async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the light
     light = _Light()  # starts red
     with trio.fail_after(p.timeout):
@@ -80,5 +80,5 @@ async def _main(trace: Trace, p: Params) -> None:
         # leaving the nursery waits for every task
 
 
-def main(trace: Trace, p: Params) -> None:
+def main(trace: Recorder, p: Params) -> None:
     trio.run(_main, trace, p)
