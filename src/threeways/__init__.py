@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._failure import Failure, RunFailed, WorkerError
-from ._protocol import MODELS, Observable, Param, Params, Result, Scenario, Span, param
+from ._protocol import MODELS, Mark, Observable, Param, Params, Result, Scenario, Span, param
 from ._registry import UnknownName, get_scenario, scenarios
 from ._run import run, start_methods
 from ._trace import ChildTrace, Event, InjectedFault, Recorder, RunCancelled, Trace
@@ -28,6 +28,7 @@ __all__ = [
     "Event",
     "Failure",
     "InjectedFault",
+    "Mark",
     "Observable",
     "Param",
     "Params",

@@ -45,6 +45,7 @@ if typing.TYPE_CHECKING:
 __all__ = [
     "ENDS",
     "MODELS",
+    "Mark",
     "Observable",
     "Param",
     "Params",
@@ -73,6 +74,14 @@ class Span(NamedTuple):
     start: float
     end: float
     state: str
+
+
+class Mark(NamedTuple):
+    """A moment worth naming on a timeline's axis: from ``t`` on, the run is in ``label``
+    (a phase: "cpu jobs, one after another"), until the next mark."""
+
+    t: float
+    label: str
 
 
 WAITS = ("waits", "wait ", "blocks")
@@ -247,6 +256,10 @@ class Scenario(ABC, Generic[P]):
         finished after each of them.
         """
         return events[-1].action.startswith(ENDS)
+
+    def marks(self, events: Sequence[Event], p: P) -> list[Mark]:
+        """The phases of a run, drawn on the timeline's axis (none by default)."""
+        return []
 
     def narrate(self, event: Event) -> str:
         """One line of the story for ``event``: ``"Benz passes (trip 1)"``."""

@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 
 from rich.text import Text
 
-from ._protocol import WAITS, Result, Span
+from ._protocol import WAITS, Mark, Result, Span
 from ._registry import get_scenario
 
 __all__ = ["Lanes", "lanes", "timeline_svg", "timeline_text"]
@@ -25,18 +25,23 @@ STATES: dict[str, tuple[str, str, str]] = {
     "running": ("█", "blue", "#4e79a7"),
     "waiting": ("░", "yellow", "#e8c547"),
     "holding": ("▓", "magenta", "#b07aa1"),
-    "red": ("▒", "red", "#e15759"),
-    "green": ("▚", "green", "#59a14f"),
+    "red": ("▀", "red", "#e15759"),
+    "green": ("▄", "green", "#59a14f"),
 }
-"""state: (terminal glyph, terminal colour, SVG colour) for the states most scenarios use."""
+"""state: (terminal glyph, terminal colour, SVG colour) for the states most scenarios use.
+Each glyph has a shape of its own, so the picture reads without colour too (piped)."""
 OTHER_STATES = [
     ("▞", "cyan", "#76b7b2"),
-    ("▄", "bright_red", "#ff9da7"),
-    ("▀", "bright_green", "#8cd17d"),
     ("▌", "bright_blue", "#a0cbe8"),
-    ("▐", "bright_magenta", "#d4a6c8"),
+    ("◆", "bright_magenta", "#d4a6c8"),
+    ("▪", "bright_green", "#8cd17d"),
+    ("▒", "bright_red", "#ff9da7"),
+    ("≡", "bright_cyan", "#9c755f"),
+    ("▐", "bright_yellow", "#f1ce63"),
+    ("•", "white", "#bab0ac"),
 ]
-"""Looks for a scenario's own states, given in order of first appearance."""
+"""Looks for a scenario's own states, given in order of first appearance; after these,
+letters (never one look for two states)."""
 LABEL_MAX = 14
 """Actor names longer than this are cut in the terminal."""
 
@@ -50,6 +55,8 @@ class Lanes:
     spans: tuple[Span, ...]
     end: float
     """When the run ended (seconds after it started)."""
+    marks: tuple[Mark, ...] = ()
+    """The run's phases, each from its mark to the next, named on the axis."""
 
 
 def lanes(result: Result) -> Lanes:
@@ -74,7 +81,8 @@ def lanes(result: Result) -> Lanes:
                 spans.append(Span(e.actor, e.t, end, state))
     actors = dict.fromkeys(e.actor for e in result.events)
     actors.update(dict.fromkeys(s.actor for s in spans))
-    return Lanes(result.model, tuple(actors), tuple(_merged(spans)), end)
+    marks = sorted(sc.marks(result.events, sc.params(**result.params)))
+    return Lanes(result.model, tuple(actors), tuple(_merged(spans)), end, tuple(marks))
 
 
 def _merged(spans: Sequence[Span]) -> list[Span]:
@@ -93,12 +101,15 @@ def _merged(spans: Sequence[Span]) -> list[Span]:
 
 
 def _looks(runs: Sequence[Lanes]) -> dict[str, tuple[str, str, str]]:
-    """Glyph and colours of every state in ``runs``, known states first."""
+    """Glyph and colours of every state in ``runs``, known states first; no two alike."""
     seen = dict.fromkeys(s.state for run in runs for s in run.spans)
     known = {state: look for state, look in STATES.items() if state in seen}
     others = [s for s in seen if s not in STATES]
     for i, state in enumerate(others):
-        known[state] = OTHER_STATES[i % len(OTHER_STATES)]
+        if i < len(OTHER_STATES):
+            known[state] = OTHER_STATES[i]
+        else:
+            known[state] = (chr(ord("a") + (i - len(OTHER_STATES)) % 26), "default", "#888888")
     return known
 
 
@@ -106,7 +117,8 @@ def _same_order(runs: Sequence[Lanes]) -> list[Lanes]:
     """The runs with their actors in one order (the first run's), so lanes line up."""
     order = {a: i for i, a in enumerate(dict.fromkeys(a for r in runs for a in r.actors))}
     return [
-        Lanes(r.model, tuple(sorted(r.actors, key=order.__getitem__)), r.spans, r.end) for r in runs
+        Lanes(r.model, tuple(sorted(r.actors, key=order.__getitem__)), r.spans, r.end, r.marks)
+        for r in runs
     ]
 
 
@@ -140,6 +152,9 @@ def timeline_text(runs: Sequence[Lanes], width: int) -> Text:
     for run in runs:
         took = Text(f"  ended at {run.end:.3f} s", style="dim")
         text.append_text(Text(run.model, style="bold") + took + "\n")
+        if run.marks:
+            text.append(f"  {'phases':<{label - 3}} ", style="dim")
+            text.append(_phases(run.marks, cells, end, run.end) + "\n", style="bold cyan")
         for actor in run.actors:
             name = actor if len(actor) <= LABEL_MAX else actor[: LABEL_MAX - 1] + "…"
             text.append(f"  {name:<{label - 3}} ")
@@ -166,6 +181,18 @@ def _axis(label: int, cells: int, end: float) -> Text:
             numbers[start : start + len(mark)] = mark
     pad = " " * label
     return Text(pad + "".join(numbers).rstrip() + "\n" + pad + "".join(ruler) + "\n", style="dim")
+
+
+def _phases(marks: Sequence[Mark], cells: int, end: float, run_end: float) -> str:
+    """One row: each phase begins with "│" under its mark, its name cut to the room it has."""
+    row = [" "] * cells
+    scale = cells / end
+    bounds = [*(m.t for m in marks[1:]), run_end]
+    for mark, until in zip(marks, bounds, strict=True):
+        first = min(cells - 1, int(mark.t * scale))
+        room = max(1, int(until * scale) - first)
+        row[first : first + room] = ("│" + mark.label)[:room].ljust(room)
+    return "".join(row[:cells]).rstrip()
 
 
 def _lane(
@@ -218,6 +245,14 @@ def timeline_svg(runs: Sequence[Lanes], title: str) -> str:
             f"ended at {run.end:.3f} s</text>"
         )
         y += 22
+        if run.marks:  # a row for the names of the phases
+            for mark in run.marks:
+                body.append(
+                    f"<text x='{x(mark.t) + 3:.2f}' y='{y + 11}' fill='#1f5f8b'>"
+                    f"{escape(mark.label)}</text>"
+                )
+            y += 16
+        top = y
         for actor in run.actors:
             body.append(f"<text x='16' y='{y + 13}'>{escape(actor[:24])}</text>")
             body.append(f"<rect x='{left}' y='{y}' width='{bar}' height='{lane}' fill='#f4f4f4'/>")
@@ -229,6 +264,11 @@ def timeline_svg(runs: Sequence[Lanes], title: str) -> str:
                     f"fill='{looks[s.state][2]}'><title>{escape(tip)}</title></rect>"
                 )
             y += lane + gap
+        for mark in run.marks:  # a phase begins: a dashed line down its lanes
+            body.append(
+                f"<line x1='{x(mark.t):.2f}' y1='{top - 16}' x2='{x(mark.t):.2f}' y2='{y}' "
+                "stroke='#333' stroke-dasharray='4 3'/>"
+            )
         y += 10
     grid = [
         f"<line x1='{x(t):.2f}' y1='40' x2='{x(t):.2f}' y2='{y}' stroke='#ddd'/>"
