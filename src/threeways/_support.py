@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import multiprocessing.connection
 from collections.abc import Iterable
-from multiprocessing.connection import wait
 from time import monotonic
 from typing import Protocol
 
@@ -42,7 +42,7 @@ def join_all(workers: Iterable[_Joinable], timeout: float) -> None:
         if None in sentinels:
             pending[0].join(remaining)
         else:  # processes: wake up when any of them ends
-            wait(sentinels, remaining)  # type: ignore[arg-type]
+            multiprocessing.connection.wait(sentinels, remaining)  # type: ignore[arg-type]
         for worker in [w for w in pending if not w.is_alive()]:
             pending.remove(worker)
             exitcode = getattr(worker, "exitcode", 0)

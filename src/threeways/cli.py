@@ -282,6 +282,12 @@ def _add_show(parser: argparse.ArgumentParser) -> None:
         help=f"comma-separated models to compare, from {', '.join(MODELS)} (default: all)",
     )
     parser.add_argument("--step", metavar="TEXT", help="show only the steps whose label has TEXT")
+    parser.add_argument(
+        "--standalone",
+        action="store_true",
+        help="print one model's code as a script that runs without threeways "
+        "(python script.py [name=value ...])",
+    )
 
 
 @command("show", _add_show)
@@ -290,6 +296,13 @@ def _show(args: argparse.Namespace) -> int:
 
     sc = get_scenario(args.scenario)
     models = chosen_models(args.models, sc.models)
+    if args.standalone:
+        if len(models) != 1:
+            raise UsageError("--standalone takes one model: --model trio, for instance")
+        from ._standalone import standalone
+
+        sys.stdout.write(standalone(sc, models[0]))
+        return 0
     titles = [r.title for r in _source.align([_source.read_steps(sc, m) for m in models])]
     if args.step and not any(args.step.lower() in t.lower() for t in titles):
         raise UsageError(f"no step of {sc.name} matches {args.step!r}; steps: {', '.join(titles)}")
