@@ -93,8 +93,9 @@ def check(
     for leftover in alive:
         leftover.kill()
     problems = []
-    if proc.returncode == -signal.SIGINT and out.rstrip().endswith(("ok", "FAILED")):
-        return "ended before the interrupt", took  # Ctrl-C met the interpreter on its way out
+    ended = out.rstrip().endswith(("ok", "FAILED"))
+    if ended and (proc.returncode == -signal.SIGINT or (proc.returncode == 0 and took < 0.2)):
+        return "ended before the interrupt", took  # Ctrl-C met the program on its way out
     if proc.returncode != 130:
         problems.append(f"exit {proc.returncode}")
     last = err.strip().splitlines()[-1] if err.strip() else ""
