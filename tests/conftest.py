@@ -45,3 +45,14 @@ def _multiprocessing_helpers() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _no_leaks(threeways_leak_check: None) -> None:
     """Every test leaves no thread, process or file descriptor, and no asyncio error."""
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The longest model files, so that drift towards the line budget is seen."""
+    from .test_reading import BUDGET, model_files
+
+    longest = model_files()[:5]
+    terminalreporter.write_line(
+        f"longest model files (budget {BUDGET} lines): "
+        + ", ".join(f"{n}/_{m}.py {lines}" for n, m, lines in longest)
+    )
