@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import threeways
-from threeways import Event, Scenario, Span, scenarios
-from threeways._timeline import Lanes, lanes, timeline_svg, timeline_text
+from threeways import Event, Mark, Scenario, Span, scenarios
+from threeways._timeline import STATES, Lanes, _looks, lanes, timeline_svg, timeline_text
 from threeways.cli import main
 
 from .conftest import FAST, fast_run
@@ -140,3 +140,30 @@ def test_timeline_with_json_is_usage_error(capsys: pytest.CaptureFixture[str]) -
     # --timeline is for people; with --json the command says to use --timeline-svg instead
     assert main(["traffic_light", "--json", "--timeline"]) == 2
     assert "--timeline-svg" in capsys.readouterr().err
+
+
+def test_no_two_states_look_alike() -> None:
+    # every state in a picture has a glyph of its own (and waiting does not look like red)
+    spans = tuple(Span("a", i, i + 1, f"state {i}") for i in range(12))
+    spans += tuple(Span("a", 20 + i, 21 + i, s) for i, s in enumerate(STATES))
+    looks = _looks([Lanes("trio", ("a",), spans, 40.0)])
+    glyphs = [glyph for glyph, _, _ in looks.values()]
+    assert len(set(glyphs)) == len(glyphs) == 17
+    assert looks["waiting"][0] != looks["red"][0]
+
+
+def test_marks_name_the_phases_on_the_axis() -> None:
+    # each phase's name starts under its mark, in a row of its own, in the terminal and the SVG
+    run = Lanes(
+        "trio",
+        ("job 1",),
+        (Span("job 1", 0.0, 2.0, "running"),),
+        2.0,
+        (Mark(0.0, "one after another"), Mark(1.0, "at once")),
+    )
+    text = timeline_text([run], 60).plain
+    [row] = [line for line in text.splitlines() if line.lstrip().startswith("phases")]
+    assert "│one after another" in row and "│at once" in row
+    assert row.index("│at once") > row.index("│one after another")
+    svg = timeline_svg([run], "t")
+    assert ">one after another<" in svg and "stroke-dasharray" in svg
