@@ -78,30 +78,35 @@ def wait_gone(thread: threading.Thread, deadline: float) -> bool:
 # ---------------------------------------------------------------------------- workers
 
 
-def _thread_worker() -> Hashable:
-    return threading.get_ident()
+def _asyncio_worker() -> Callable[[], Hashable]:
+    from asyncio import current_task
+
+    def worker() -> Hashable:
+        try:
+            return current_task()  # None: a callback run by the loop, outside any task
+        except RuntimeError:  # no event loop in this thread: a worker thread (to_thread)
+            return threading.get_ident()
+
+    return worker
 
 
-def _asyncio_worker() -> Hashable:
-    import asyncio
+def _trio_worker() -> Callable[[], Hashable]:
+    from trio.lowlevel import current_task
 
-    try:
-        task = asyncio.current_task()
-    except RuntimeError:  # no event loop in this thread: a worker thread (to_thread)
-        return threading.get_ident()
-    return task  # None: a callback run by the loop, outside any task
+    def worker() -> Hashable:
+        try:
+            return current_task()
+        except RuntimeError:  # a worker thread (to_thread)
+            return threading.get_ident()
 
-
-def _trio_worker() -> Hashable:
-    import trio
-
-    try:
-        return trio.lowlevel.current_task()
-    except RuntimeError:  # a worker thread (to_thread)
-        return threading.get_ident()
+    return worker
 
 
-_WORKERS: dict[str, Callable[[], Hashable]] = {"asyncio": _asyncio_worker, "trio": _trio_worker}
+_TASKS: dict[str, Callable[[], Callable[[], Hashable]]] = {
+    "asyncio": _asyncio_worker,
+    "trio": _trio_worker,
+}
+"""The models whose workers are tasks: how to tell which task is recording."""
 
 
 def _task_frame(task: Any) -> FrameType | None:
@@ -142,12 +147,14 @@ class Supervisor:
 
     def __init__(self, model: str, *, start_method: str | None, fail_at: str | None) -> None:
         self.model = model
-        self.trace = Trace(start_method=start_method, worker=self._worker, fail_at=fail_at)
+        tasks = model in _TASKS
+        self._key = _TASKS[model]() if tasks else threading.get_ident
+        worker = self._worker if tasks else threading.get_ident  # a thread: its ident, in C
+        self.trace = Trace(start_method=start_method, worker=worker, fail_at=fail_at)
         self.errors: list[WorkerError] = []
         self.frames: dict[int, tuple[Hashable, Any]] = {}
         """id of each task's outermost frame: (the task's id, the frame's code)."""
         self._tasks: dict[int, weakref.ref[Any]] = {}
-        self._key = _WORKERS.get(model, _thread_worker)
         self._before = set(threading.enumerate())
         self._lock = threading.Lock()
         self._main_running = False
