@@ -111,9 +111,11 @@ def test_a_stuck_pool_times_out_instead_of_hanging(model: str) -> None:
         threeways.run("pool", model, jobs=4, size=2, tick=0.25, timeout=0.05)
     failure = failed.value.result.failure
     assert failure is not None and failure.kind == "timeout", failure
-    # which two jobs hold the slots is the scheduler's choice (trio starts tasks in any order)
-    running = [e.actor for e in failure.still_running]
-    assert len(running) == 3 and running[-1] == "main" and running[0].startswith("job"), running
+    # main waits for the results; the jobs named are those that had started (which ones,
+    # and whether a worker process was up in time, is the scheduler's business)
+    assert failure.still_running[-1][1:3] == ("main", "waits for every result"), failure
+    jobs = failure.still_running[:-1]
+    assert len(jobs) <= 2 and all(e.action == "starts" for e in jobs), jobs
     # A Pool terminated with jobs unfinished is a reference cycle (the pool's cache holds
     # each AsyncResult, which holds the pool): its pipes close when the collector runs.
     gc.collect()
