@@ -42,7 +42,7 @@ async def _in_a_thread(trace: Recorder, job: int, n: int, p: Params) -> None:
 
 async def _in_a_process(trace: Recorder, job: int, n: int, p: Params) -> None:
     # the process only counts: anyio points a worker's stdout and stderr at os.devnull (it
-    # talks to its parent on the real ones), so the task records what its worker did
+    # talks to its parent on the real ones), so the task records (job 1: and the start-up)
     trace.record(f"job {job}", "starts")
     await anyio.to_process.run_sync(count_down, n, cancellable=True)  # killed if cancelled
     trace.record(f"job {job}", "is done")

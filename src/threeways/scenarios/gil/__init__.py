@@ -6,7 +6,7 @@ import itertools
 import os
 import statistics
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from time import perf_counter
@@ -29,7 +29,7 @@ ALONE = "one by one"
 
 Flag = Callable[[], object]
 """A stop flag a job looks at now and then: true, or raising, tells it to stop."""
-Job = Callable[..., Awaitable[None]]
+Job = Callable[..., Coroutine[Any, Any, None]]
 """How asyncio and trio run a job: a coroutine function (in a thread, in a process...)."""
 
 
@@ -155,13 +155,13 @@ steps and ends itself when it is set (see count_down). A process can be terminat
         for kind in ("cpu", "io"):
             ran = [name for name in phases if name.startswith(kind)]
             if not any(ALONE in name for name in ran) or all(ALONE in name for name in ran):
-                yield f"{kind} jobs did not run both one after another and at once: {ran}"
+                yield f"{kind} jobs did not run both {ALONE} and at once: {ran}"
         for name, own in phases.items():
             if ALONE not in name:
                 continue
             spans = sorted(_job_spans(own).items(), key=lambda js: js[1])
             for (job, (_, end)), (later, (start, _)) in itertools.pairwise(spans):
-                if start < end:  # one after another: a job starts once the one before is done
+                if start < end:  # one by one: a job starts once the one before is done
                     yield f"{name}: job {later} started before job {job} was done"
 
     def measure(self, events: Sequence[Event], p: Params) -> dict[str, Any]:

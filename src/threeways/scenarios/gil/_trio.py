@@ -45,7 +45,8 @@ async def _cpu_in_a_thread(trace: Recorder, job: int, n: int, p: Params) -> None
 
 async def _cpu_in_a_process(trace: Recorder, job: int, n: int, p: Params) -> None:
     # the process only counts: anyio points a worker's stdout and stderr at os.devnull (it
-    # talks to its parent on the real ones), so a task records what its worker did
+    # talks to its parent on the real ones), so the task records; a part includes the
+    # wait for a worker (started when none is idle, at most one per core)
     trace.record(f"job {job}", "starts")
     for part in range(1, p.parts + 1):
         # cancellable: once this task is cancelled, anyio kills the worker (else it waits)
