@@ -29,20 +29,20 @@ def _phase(t: float, name: str, jobs: int, parts: int, took: float = 1.0) -> lis
     """One phase whose CPU jobs run one after another, each part taking ``took`` seconds."""
     events = [Event(t, "main", "starts", name)]
     for job in range(1, jobs + 1):
-        events.append(Event(t, f"job {job}", "starts"))
+        events.append(Event(t, f"cpu job {job}", "starts"))
         for part in range(1, parts + 1):
             t += took
-            events.append(Event(t, f"job {job}", "has done part", part))
+            events.append(Event(t, f"cpu job {job}", "has done part", part))
     return [*events, Event(t, "main", "ends", name)]
 
 
 def _at_once(t: float, name: str, jobs: int, parts: int, took: float) -> list[Event]:
     """One phase whose CPU jobs all start at ``t``, each part taking ``took`` seconds."""
     events = [Event(t, "main", "starts", name)]
-    events += [Event(t, f"job {job}", "starts") for job in range(1, jobs + 1)]
+    events += [Event(t, f"cpu job {job}", "starts") for job in range(1, jobs + 1)]
     for part in range(1, parts + 1):
         for job in range(1, jobs + 1):
-            events.append(Event(t + part * took, f"job {job}", "has done part", part))
+            events.append(Event(t + part * took, f"cpu job {job}", "has done part", part))
     return [*events, Event(t + parts * took, "main", "ends", name)]
 
 
@@ -51,8 +51,8 @@ def _io(t: float, name: str, jobs: int) -> list[Event]:
     events = [Event(t, "main", "starts", name)]
     for job in range(1, jobs + 1):
         start = t + (job - 1 if "one by one" in name else 0)
-        events.append(Event(start, f"job {job}", "starts"))
-        events.append(Event(start + 1, f"job {job}", "fetches", f"page {job}"))
+        events.append(Event(start, f"io job {job}", "starts"))
+        events.append(Event(start + 1, f"io job {job}", "fetches", f"page {job}"))
     return [*sorted(events, key=lambda e: e.t), Event(events[-1].t, "main", "ends", name)]
 
 
@@ -103,7 +103,7 @@ def test_calibration_scales_with_the_tick() -> None:
 
 def test_a_missing_part_shows_in_the_observable() -> None:
     # a CPU job that stopped early in one phase makes the phases disagree
-    events = [e for e in _run() if not (e.t == 18.0 and e.actor == "job 2")]
+    events = [e for e in _run() if not (e.t == 18.0 and e.actor == "cpu job 2")]
     observed = SC.observe(events, SC.params(jobs=2, parts=2))
     assert observed["cpu jobs: parts done"] == {
         "cpu, one by one": [2, 2],
@@ -114,8 +114,8 @@ def test_a_missing_part_shows_in_the_observable() -> None:
 def test_invariant_catches_jobs_overlapping_one_by_one() -> None:
     # one by one means what it says: a job starts once the one before is done
     events = _run()
-    events.insert(2, Event(0.5, "job 2", "starts"))  # while job 1 is still at work
-    events.remove(Event(2.0, "job 2", "starts"))
+    events.insert(2, Event(0.5, "cpu job 2", "starts"))  # while job 1 is still at work
+    events.remove(Event(2.0, "cpu job 2", "starts"))
     assert list(SC.invariants(sorted(events, key=lambda e: e.t), SC.params(jobs=2, parts=2))) == [
         "cpu, one by one: job 2 started before job 1 was done"
     ]
@@ -130,11 +130,11 @@ def test_invariant_wants_both_ways_of_running() -> None:
 
 
 def test_threads_under_the_gil_are_drawn_slow_not_side_by_side() -> None:
-    # a part that took four times as long as alone is drawn "at 1/4 speed": the picture
+    # a part that took four times as long as alone is drawn "1/4 speed": the picture
     # shows two threads taking turns, not two running side by side at full speed
     spans = SC.timeline(_run(), SC.params(jobs=2, parts=2))
     states = {(s.actor, s.state) for s in spans if 10.0 <= s.start < 30.0 and s.actor != "main"}
-    assert states == {("job 1", "at 1/4 speed"), ("job 2", "at 1/4 speed")}
+    assert states == {("cpu job 1", "1/4 speed"), ("cpu job 2", "1/4 speed")}
     alone = {s.state for s in spans if s.end <= 4.0 and s.actor != "main"}
     assert alone == {"running"}
 

@@ -122,7 +122,7 @@ and later, with sys._is_gil_enabled() false), where CPU-bound threads speed up w
 cores too: the measurements say which build ran.
 
 The timeline draws what the events show: a CPU job records each part it has done, and a
-part is drawn "running" when it took about as long as alone, "at 1/4 speed" when it took
+part is drawn "running" when it took about as long as alone, "1/4 speed" when it took
 four times as long. Four CPU-bound threads under the GIL each run at about 1/4 speed: they
 take turns, every 5 ms, far finer than the picture can show; they never run side by side.
 
@@ -269,14 +269,14 @@ def _agreed(done: dict[str, list[object]], kind: str) -> object:
 
 
 def _job(e: Event) -> int:
-    return int(e.actor.removeprefix("job "))
+    return int(e.actor.rpartition(" ")[2])
 
 
 def _job_spans(own: Sequence[Event]) -> dict[int, tuple[float, float]]:
     """Each job of one phase: from its "starts" to its last event."""
     spans: dict[int, tuple[float, float]] = {}
     for e in own:
-        if e.actor.startswith("job "):
+        if e.actor != "main":
             start = spans[_job(e)][0] if _job(e) in spans else e.t
             spans[_job(e)] = (start, e.t)
     return spans
@@ -306,8 +306,8 @@ def _speed(took: float, solo: float) -> str:
     if times < 1.6:
         return "running"
     if times < 3:
-        return "at 1/2 speed"
-    return "at 1/4 speed" if times < 6 else "at 1/8 speed or less"
+        return "1/2 speed"
+    return "1/4 speed" if times < 6 else "≤1/8 speed"
 
 
 SCENARIO = Gil()

@@ -23,19 +23,19 @@ from . import IO_TICKS, Flag, Job, Params, count_down, page, work_size
 
 
 def _cpu_job(trace: Recorder, job: int, n: int, p: Params, stop: Flag | None = None) -> None:
-    trace.record(f"job {job}", "starts")
+    trace.record(f"cpu job {job}", "starts")
     for part in range(1, p.parts + 1):
         # step: compute (holds the GIL)
         if not count_down(n, stop):
             return  # told to stop: a thread cannot be cancelled, so the job ends itself
-        trace.record(f"job {job}", "has done part", part)
+        trace.record(f"cpu job {job}", "has done part", part)
 
 
 async def _io_job(trace: Recorder, job: int, n: int, p: Params) -> None:
-    trace.record(f"job {job}", "starts")
+    trace.record(f"io job {job}", "starts")
     # step: wait for I/O (releases the GIL)
     await asyncio.sleep(IO_TICKS * p.tick)
-    trace.record(f"job {job}", "fetches", page(job))
+    trace.record(f"io job {job}", "fetches", page(job))
 
 
 async def _cpu_in_a_thread(trace: Recorder, job: int, n: int, p: Params) -> None:

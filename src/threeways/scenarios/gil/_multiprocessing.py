@@ -27,18 +27,18 @@ from . import IO_TICKS, Params, count_down, page, work_size
 
 
 def _cpu_job(trace: Recorder, job: int, n: int, p: Params) -> None:
-    trace.record(f"job {job}", "starts")
+    trace.record(f"cpu job {job}", "starts")
     for part in range(1, p.parts + 1):
         # step: compute (holds the GIL)
         count_down(n)  # of this process: terminated from outside if need be
-        trace.record(f"job {job}", "has done part", part)
+        trace.record(f"cpu job {job}", "has done part", part)
 
 
 def _io_job(trace: Recorder, job: int, n: int, p: Params) -> None:
-    trace.record(f"job {job}", "starts")
+    trace.record(f"io job {job}", "starts")
     # step: wait for I/O (releases the GIL)
     time.sleep(IO_TICKS * p.tick)
-    trace.record(f"job {job}", "fetches", page(job))
+    trace.record(f"io job {job}", "fetches", page(job))
 
 
 def _one_after_another(

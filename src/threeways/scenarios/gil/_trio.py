@@ -22,19 +22,19 @@ from . import IO_TICKS, Flag, Job, Params, count_down, page, work_size
 
 
 def _cpu_job(trace: Recorder, job: int, n: int, p: Params, stop: Flag | None = None) -> None:
-    trace.record(f"job {job}", "starts")
+    trace.record(f"cpu job {job}", "starts")
     for part in range(1, p.parts + 1):
         # step: compute (holds the GIL)
         if not count_down(n, stop):
             return  # told to stop: a thread cannot be cancelled, so the job ends itself
-        trace.record(f"job {job}", "has done part", part)
+        trace.record(f"cpu job {job}", "has done part", part)
 
 
 async def _io_job(trace: Recorder, job: int, n: int, p: Params) -> None:
-    trace.record(f"job {job}", "starts")
+    trace.record(f"io job {job}", "starts")
     # step: wait for I/O (releases the GIL)
     await trio.sleep(IO_TICKS * p.tick)
-    trace.record(f"job {job}", "fetches", page(job))
+    trace.record(f"io job {job}", "fetches", page(job))
 
 
 async def _cpu_in_a_thread(trace: Recorder, job: int, n: int, p: Params) -> None:
@@ -47,11 +47,11 @@ async def _cpu_in_a_process(trace: Recorder, job: int, n: int, p: Params) -> Non
     # the process only counts: anyio points a worker's stdout and stderr at os.devnull (it
     # talks to its parent on the real ones), so the task records; a part includes the
     # wait for a worker (started when none is idle, at most one per core)
-    trace.record(f"job {job}", "starts")
+    trace.record(f"cpu job {job}", "starts")
     for part in range(1, p.parts + 1):
         # cancellable: once this task is cancelled, anyio kills the worker (else it waits)
         await anyio.to_process.run_sync(count_down, n, cancellable=True)
-        trace.record(f"job {job}", "has done part", part)
+        trace.record(f"cpu job {job}", "has done part", part)
 
 
 async def _one_after_another(trace: Recorder, phase: str, job_fn: Job, n: int, p: Params) -> None:
