@@ -41,9 +41,10 @@ class BlockingTheLoop(Scenario[Params]):
 asyncio and trio run every task on one thread, and switch tasks only where a task awaits
 something that suspends it (a checkpoint). CPU work called directly from a task holds
 that thread until it returns: no other task runs, no timer fires, no I/O is served. A
-heartbeat task that beats every tick shows it: it does not beat once while the jobs run on
-the loop. main awaits each job, and still the heartbeat cannot get in: awaiting a
-coroutine that never suspends is no checkpoint. The cure is to run the work elsewhere:
+heartbeat task that beats every tick shows it: it does not beat while a job runs on the
+loop, and gets in only at the checkpoint after each job (main awaits each job, but
+awaiting a coroutine that never suspends is no checkpoint: without the one after the
+job, the heartbeat would wait for all of them). The cure is to run the work elsewhere:
 in a thread (asyncio.to_thread, trio.to_thread.run_sync), and the heartbeat beats again,
 a little late, since the loop's thread must win the GIL back from the job's thread each
 time it wakes up; or in a process (a ProcessPoolExecutor; anyio.to_process.run_sync for

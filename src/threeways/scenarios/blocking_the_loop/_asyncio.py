@@ -2,11 +2,10 @@
 
 Tasks share the loop's one thread and switch only at an ``await`` that suspends. A CPU
 job called from a coroutine holds the loop until it returns: the heartbeat does not beat
-while the jobs run on the loop, though main ``await``s each one (awaiting a coroutine that
-never suspends is no checkpoint), and Ctrl-C (a cancellation at main's next ``await``)
-waits too. ``asyncio.to_thread`` runs the job in a thread: the heartbeat beats, a little
-late (the loop's thread must win the GIL back as it wakes up). A ``ProcessPoolExecutor``
-runs it in a process: the heartbeat is on time (a pool cannot stop a job: ``with`` waits).
+while a job runs on the loop, nor does Ctrl-C (a cancellation at main's next ``await``)
+get in. Both wait for ``asyncio.sleep(0)`` after the job: awaiting ``_on_the_loop`` is no
+checkpoint without it. In a thread (``asyncio.to_thread``) the heartbeat beats a little
+late (the loop's thread must win the GIL back); in a ``ProcessPoolExecutor``, on time.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ def _cpu_job(trace: Recorder, job: int, n: int, p: Params, stop: Flag | None = N
 
 async def _on_the_loop(trace: Recorder, job: int, n: int, p: Params) -> None:
     _cpu_job(trace, job, n, p)  # no await inside: every other task waits until it returns
+    await asyncio.sleep(0)  # a checkpoint: the heartbeat, or Ctrl-C, gets in between jobs
 
 
 async def _in_a_thread(trace: Recorder, job: int, n: int, p: Params) -> None:

@@ -2,12 +2,11 @@
 
 Tasks share trio's one thread and switch only at a checkpoint (an ``await`` of one of
 trio's functions). A CPU job called from a task holds the loop until it returns: the
-heartbeat does not beat while the jobs run on the loop, though main ``await``s each one
-(``_on_the_loop`` has no checkpoint, so neither has the await). Ctrl-C does not wait:
+heartbeat does not beat while a job runs on the loop; it gets in at the checkpoint after
+the job (awaiting ``_on_the_loop`` is no checkpoint without it). Ctrl-C does not wait:
 trio raises ``KeyboardInterrupt`` at once, even in the middle of a job on the loop.
-``trio.to_thread.run_sync`` runs the job in a thread: the heartbeat beats, a little late
-(trio's thread must win the GIL back as it wakes up). trio has no process pool (trio
-issue #5): ``anyio.to_process`` lends the job a worker process: the heartbeat is on time.
+In a thread (``trio.to_thread.run_sync``) the heartbeat beats a little late (trio's thread
+must win the GIL back); in a process (``anyio.to_process``: trio has none, #5), on time.
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ def _cpu_job(trace: Recorder, job: int, n: int, p: Params, stop: Flag | None = N
 
 async def _on_the_loop(trace: Recorder, job: int, n: int, p: Params) -> None:
     _cpu_job(trace, job, n, p)  # no checkpoint inside: every other task waits until it returns
+    await trio.lowlevel.checkpoint()  # the heartbeat, or a cancellation, gets in here
 
 
 async def _in_a_thread(trace: Recorder, job: int, n: int, p: Params) -> None:
