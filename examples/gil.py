@@ -1,11 +1,12 @@
-"""The GIL, four ways: the same CPU-bound and I/O-bound jobs, one after another and at once.
+"""The GIL, four ways: the same CPU-bound and I/O-bound jobs, one by one and at once.
 
     python examples/gil.py
 
-The results are the same in every model; the timings are not: read the speed-ups and
-the start-ups (compare the ratios of one run: a busy machine slows every phase). A short
-tick (10 ms, so a CPU job of about 60 ms) keeps the whole run to a few seconds. The
-implementations are in src/threeways/scenarios/gil/; the ``# step:`` comments line up.
+What the jobs do is the same in every model; the timings are not: read the speed-ups,
+how much longer a job took than alone, and the start-ups (compare the ratios of one run:
+a busy machine slows every phase). A short tick (10 ms, so a CPU job of about 60 ms)
+keeps the whole run to a few seconds. The implementations are in
+src/threeways/scenarios/gil/; the ``# step:`` comments line up.
 """
 
 import threeways

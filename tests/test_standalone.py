@@ -38,16 +38,7 @@ def _run(script: str, folder: Path, name: str, args: list[str]) -> subprocess.Co
     )
 
 
-_CALIBRATED = pytest.mark.xfail(
-    reason="gil sizes its CPU work by timing this process: the split of gil moves that out "
-    "of the observable",
-    strict=True,
-)
-
-
-@pytest.mark.parametrize(
-    "name", [pytest.param(n, marks=_CALIBRATED) if n == "gil" else n for n in SCENARIOS]
-)
+@pytest.mark.parametrize("name", SCENARIOS)
 def test_every_standalone_script_tells_the_same_story(name: str, tmp_path: Path) -> None:
     # each model's script runs on its own (threeways blocked, in the script and in every
     # process it starts) and its events give the observable a threeways run expects

@@ -1,4 +1,4 @@
-"""gil: the jobs compute the same results in every model and phase; timings are only shown."""
+"""gil: every job does the same in every model and phase; timings are only measured."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import trio
 
 import threeways
 from threeways import Event, Trace
-from threeways.scenarios.gil import CHECK_EVERY, CPU, Stopped, crunch, work_size
+from threeways.scenarios.gil import CHECK_EVERY, calibrated, count_down, work_size
 from threeways.scenarios.gil import _asyncio as gil_asyncio
 from threeways.scenarios.gil import _threading as gil_threading
 from threeways.scenarios.gil import _trio as gil_trio
@@ -19,130 +19,143 @@ from threeways.scenarios.gil import _trio as gil_trio
 from ..conftest import FAST
 
 SC = threeways.get_scenario("gil")
-SMALL = {"jobs": 2, "work": 2_000, **FAST}
-"""An explicit small size: the tests check results, not speed."""
+SMALL = {"jobs": 2, "parts": 3, "work": 2_000, **FAST}
+"""An explicit small size: the tests check what the jobs did, not speed."""
 FOREVER = 10**12
 """A job size that would run for hours: a test that uses it ends only if the job stops."""
 
 
-def _job(t: float, phase: str, job: int, result: object) -> Event:
-    return Event(t, f"job {job}", "computes", {"phase": phase, "job": job, "result": result})
+def _phase(t: float, name: str, jobs: int, parts: int, took: float = 1.0) -> list[Event]:
+    """One phase whose CPU jobs run one after another, each part taking ``took`` seconds."""
+    events = [Event(t, "main", "starts", name)]
+    for job in range(1, jobs + 1):
+        events.append(Event(t, f"cpu job {job}", "starts"))
+        for part in range(1, parts + 1):
+            t += took
+            events.append(Event(t, f"cpu job {job}", "has done part", part))
+    return [*events, Event(t, "main", "ends", name)]
 
 
-def _t(event: Event) -> float:
-    return event.t
+def _at_once(t: float, name: str, jobs: int, parts: int, took: float) -> list[Event]:
+    """One phase whose CPU jobs all start at ``t``, each part taking ``took`` seconds."""
+    events = [Event(t, "main", "starts", name)]
+    events += [Event(t, f"cpu job {job}", "starts") for job in range(1, jobs + 1)]
+    for part in range(1, parts + 1):
+        for job in range(1, jobs + 1):
+            events.append(Event(t + part * took, f"cpu job {job}", "has done part", part))
+    return [*events, Event(t + parts * took, "main", "ends", name)]
 
 
-def _phases(kind: str, results: list[object], how: str = "in threads") -> list[Event]:
-    events = []
-    for t, name in ((0.0, f"{kind}, one after another"), (1.0, f"{kind} {how}")):
-        events.append(Event(t, "main", "starts", name))
-        events += [_job(t + 0.1, name, job, r) for job, r in enumerate(results, 1)]
-        events.append(Event(t + 0.5, "main", "ends", name))
-    return events
+def _io(t: float, name: str, jobs: int) -> list[Event]:
+    """One phase of I/O jobs, each waiting a second: one by one, or all at once."""
+    events = [Event(t, "main", "starts", name)]
+    for job in range(1, jobs + 1):
+        start = t + (job - 1 if "one by one" in name else 0)
+        events.append(Event(start, f"io job {job}", "starts"))
+        events.append(Event(start + 1, f"io job {job}", "fetches", f"page {job}"))
+    return [*sorted(events, key=lambda e: e.t), Event(events[-1].t, "main", "ends", name)]
 
 
-def _one_after_another(results: list[object]) -> list[Event]:
-    """CPU jobs one after another, as on a loop: job j runs from t=j to t=j+0.5."""
-    name = "cpu, one after another"
-    events = [Event(0.0, "main", "starts", name)]
-    for job, r in enumerate(results, 1):
-        events += [Event(job, f"job {job}", "starts", name), _job(job + 0.5, name, job, r)]
-    return [*events, Event(9.0, "main", "ends", name)]
+def _run(jobs: int = 2, parts: int = 2) -> list[Event]:
+    """A whole run: CPU jobs one by one (a part takes 1 s), then in threads (4 s a part)."""
+    events = [Event(0.0, "main", "sizes the work", 10)]
+    events += _phase(0.0, "cpu, one by one", jobs, parts)
+    events += _at_once(10.0, "cpu in threads", jobs, parts, 4.0)
+    return events + _io(30.0, "io, one by one", jobs) + _io(40.0, "io in threads", jobs)
 
 
-def test_results_agree_and_timings_are_only_measured(model: str) -> None:
-    # every phase of every model computes the expected checksum for each job; each phase's
-    # time and speed-up is measured (never asserted: it depends on the machine), and so is
-    # the start-up of the processes (and threading's threads) before the clock starts;
-    # asyncio and trio also measure their heartbeat, which never beats while CPU work
-    # blocks the loop
+def test_what_the_jobs_did_is_the_observable(model: str) -> None:
+    # every CPU job did all its parts and every I/O job fetched its page, in every phase;
+    # each phase's time, speed-up and start-up are measured (never asserted)
     result = threeways.run("gil", model, **SMALL)
     assert result.ok, (result.violations, result.observable)
-    assert result.observable["cpu"] == [crunch(1, 2_000), crunch(2, 2_000)]
-    seconds = result.measurements["seconds"]
-    sequential = {"cpu, one after another", "io, one after another"}
-    assert sequential <= set(seconds)
-    assert set(result.measurements["speed-up"]) == set(seconds) - sequential
-    started = "cpu in threads" if model == "threading" else "cpu in processes"
-    assert started in result.measurements["start-up (s)"]
-    assert result.measurements["GIL"] in ("enabled", "disabled (free-threaded build)")
-    gaps = result.measurements.get("longest heartbeat gap (ticks)")
-    assert (gaps is not None) is (model in ("asyncio", "trio"))
+    assert result.observable == {
+        "cpu jobs: parts done": [3, 3],
+        "io jobs: pages fetched": ["page 1", "page 2"],
+    }
+    measured = result.measurements
+    assert measured["work per part (steps)"] == 2_000
+    alone = {"cpu, one by one", "io, one by one"}
+    assert alone < set(measured["seconds"])
+    assert set(measured["speed-up"]) == set(measured["seconds"]) - alone
+    assert set(measured["start-up (s)"]) == set(measured["seconds"]) - alone
+    assert measured["GIL"] in ("enabled", "disabled (free-threaded build)")
 
 
-def test_invariant_catches_a_beat_on_a_blocked_loop() -> None:
-    # a heartbeat recorded while a CPU job runs on the loop is reported; between two jobs
-    # (the checkpoint after each) it may beat
-    beats = [Event(t, "heartbeat", "beats", i) for i, t in enumerate((0.5, 1.2, 1.7, 2.2), 1)]
-    cpu = _one_after_another([7, 8]) + _phases("cpu", [7, 8])[-4:]  # and "cpu in threads"
-    events = sorted([*cpu, *_phases("io", ["page 1", "page 2"]), *beats], key=_t)
-    p = SC.params(jobs=2, work=10)
-    assert list(SC.invariants(events, p)) == [
-        "the heartbeat beat at t=1.200s while CPU work blocked the loop",
-        "the heartbeat beat at t=2.200s while CPU work blocked the loop",
-    ]
-
-
-def test_invariant_catches_a_missing_result() -> None:
-    # a phase where a job gave no result is reported
-    events = [*_phases("cpu", [7, 8]), *_phases("io", ["page 1", "page 2"])]
-    events = [
-        e for e in events if e.detail != {"phase": "io in threads", "job": 2, "result": "page 2"}
-    ]
-    p = SC.params(jobs=2, work=10)
-    assert list(SC.invariants(events, p)) == ["io in threads: jobs [2] gave no result"]
-
-
-def test_phases_that_disagree_show_in_the_observable() -> None:
-    # if the concurrent phase computes another result, the observable is not the expected one
-    n = 10
-    good = [crunch(1, n), crunch(2, n)]
-    events = [Event(0.0, "main", "sizes the work", {"work": n})]
-    events += _phases("cpu", good) + _phases("io", ["page 1", "page 2"])
-    p = SC.params(jobs=2, work=n)
-    assert SC.observe(events, p) == SC.expected(p)
-    events[-8] = _job(1.1, "cpu in threads", 2, 0)  # a wrong checksum in the threaded phase
-    assert SC.observe(events, p) != SC.expected(p)
+def test_the_observable_does_not_depend_on_the_work_size() -> None:
+    # the expected observable is a function of the jobs and parts only: the calibrated
+    # size (which differs from one process and machine to the next) is only measured
+    p = SC.params(tick=0.0)
+    assert SC.expected(p) == SC.expected(SC.params(tick=0.01, work=123))
+    assert SC.observe(_run(), SC.params(jobs=2, parts=2, work=999)) == SC.expected(
+        SC.params(jobs=2, parts=2)
+    )
+    assert SC.measure(_run(), SC.params(jobs=2, parts=2))["work per part (steps)"] == 10
 
 
 def test_calibration_scales_with_the_tick() -> None:
-    # work=0 sizes a job from the tick (at least MIN_WORK iterations); an explicit size wins
+    # work=0 sizes a part from the tick (at least MIN_WORK steps); an explicit size wins
     small = work_size(SC.params(tick=0.0))
-    assert small == work_size(SC.params(tick=0.0))  # cached: the run and expected() agree
+    assert small == calibrated(0.0)  # cached: one size a process
     assert work_size(SC.params(tick=0.01)) > small
     assert work_size(SC.params(work=123)) == 123
 
 
-def test_the_clock_starts_when_the_workers_are_ready() -> None:
-    # a phase is timed from its clock (else its start) to its last result; the time
-    # before the clock is its start-up, measured apart
-    name = "cpu in processes"
-    events = [
-        *_phases("cpu", [7, 8])[:4],  # one after another: 0.0 to 0.1, ends at 0.5
-        Event(1.0, "main", "starts", name),
-        Event(1.3, "main", "starts the clock", name),
-        _job(1.5, name, 1, 7),
-        _job(1.6, name, 2, 8),
-        Event(1.7, "main", "ends", name),
-    ]
-    measured = SC.measure(events, SC.params(jobs=2, work=10))
-    assert measured["seconds"] == {"cpu, one after another": 0.1, name: 0.3}
-    assert measured["start-up (s)"] == {name: 0.3}
+def test_a_missing_part_shows_in_the_observable() -> None:
+    # a CPU job that stopped early in one phase makes the phases disagree
+    events = [e for e in _run() if not (e.t == 18.0 and e.actor == "cpu job 2")]
+    observed = SC.observe(events, SC.params(jobs=2, parts=2))
+    assert observed["cpu jobs: parts done"] == {
+        "cpu, one by one": [2, 2],
+        "cpu in threads": [2, 1],
+    }
 
 
-def test_invariant_catches_a_job_started_before_the_clock() -> None:
-    # the start line lets no worker start its job before the clock starts
-    events = [*_phases("cpu", [7, 8]), *_phases("io", ["page 1", "page 2"])]
-    events += [
-        Event(1.05, "job 1", "starts", "cpu in threads"),
-        Event(1.06, "main", "starts the clock", "cpu in threads"),
-        Event(1.07, "job 2", "starts", "cpu in threads"),
+def test_invariant_catches_jobs_overlapping_one_by_one() -> None:
+    # one by one means what it says: a job starts once the one before is done
+    events = _run()
+    events.insert(2, Event(0.5, "cpu job 2", "starts"))  # while job 1 is still at work
+    events.remove(Event(2.0, "cpu job 2", "starts"))
+    assert list(SC.invariants(sorted(events, key=lambda e: e.t), SC.params(jobs=2, parts=2))) == [
+        "cpu, one by one: job 2 started before job 1 was done"
     ]
-    p = SC.params(jobs=2, work=10)
-    assert list(SC.invariants(sorted(events, key=_t), p)) == [
-        "job 1 started cpu in threads before the clock"
+
+
+def test_invariant_wants_both_ways_of_running() -> None:
+    # each kind of job runs one by one and at once
+    events = [e for e in _run() if e.t < 30.0]  # no I/O phase at all
+    assert list(SC.invariants(events, SC.params(jobs=2, parts=2))) == [
+        "io jobs did not run both one by one and at once: []"
     ]
+
+
+def test_threads_under_the_gil_are_drawn_slow_not_side_by_side() -> None:
+    # a part that took four times as long as alone is drawn "1/4 speed": the picture
+    # shows two threads taking turns, not two running side by side at full speed
+    spans = SC.timeline(_run(), SC.params(jobs=2, parts=2))
+    states = {(s.actor, s.state) for s in spans if 10.0 <= s.start < 30.0 and s.actor != "main"}
+    assert states == {("cpu job 1", "1/4 speed"), ("cpu job 2", "1/4 speed")}
+    alone = {s.state for s in spans if s.end <= 4.0 and s.actor != "main"}
+    assert alone == {"running"}
+
+
+def test_phases_are_marked_on_the_axis() -> None:
+    # one mark per phase, where main starts it
+    marks = SC.marks(_run(), SC.params(jobs=2, parts=2))
+    assert [(m.t, m.label) for m in marks] == [
+        (0.0, "cpu, one by one"),
+        (10.0, "cpu in threads"),
+        (30.0, "io, one by one"),
+        (40.0, "io in threads"),
+    ]
+
+
+def test_speed_ups_and_slowdowns_are_measured() -> None:
+    # threads at 1/4 speed: a job took 4x as long as alone; the phase as long (1x)
+    measured = SC.measure(_run(), SC.params(jobs=2, parts=2))
+    assert measured["a job took (x alone)"]["cpu in threads"] == 4.0
+    assert measured["speed-up"]["cpu in threads"] == 0.5
+    assert measured["start-up (s)"]["cpu in threads"] == 0.0
 
 
 class _Started:
@@ -158,22 +171,20 @@ class _Started:
             self.started.set()
 
 
-def test_a_cpu_job_stops_at_its_next_look_at_the_flag() -> None:
-    # the job asks `stopped` every CHECK_EVERY steps and stops at the first true answer,
-    # however much work is left; unasked, or told to go on, it computes the same result
+def test_a_count_down_stops_at_its_next_look_at_the_flag() -> None:
+    # it asks `stop` every CHECK_EVERY steps and gives up at the first true answer,
+    # however much is left; unasked, or told to go on, it counts to the end
     answers = iter([False, False, True])
-    with pytest.raises(Stopped, match=f"after {2 * CHECK_EVERY} of"):
-        crunch(1, FOREVER, lambda: next(answers))
-    n = 3 * CHECK_EVERY + 5
-    assert crunch(1, n, lambda: False) == crunch(1, n)
+    assert count_down(FOREVER, lambda: next(answers)) is False
+    assert count_down(3 * CHECK_EVERY + 5, lambda: False) is True
 
 
-def test_threading_stops_its_cpu_threads_when_main_is_interrupted() -> None:
+def test_threading_stops_its_cpu_threads_when_main_stops_waiting() -> None:
     # when main stops waiting for the threads (here: its timeout, like Ctrl-C), it sets
     # their flag and the CPU jobs end early (else this job would run for hours)
     p = SC.params(jobs=1, timeout=0.0)
     with pytest.raises(TimeoutError):
-        gil_threading._at_the_same_time(Trace(), CPU, gil_threading._cpu_job, FOREVER, p)
+        gil_threading._at_once(Trace(), "cpu in threads", gil_threading._cpu_job, FOREVER, p)
     for thread in threading.enumerate():
         if thread.name == "job 1":
             thread.join(30)
@@ -182,7 +193,7 @@ def test_threading_stops_its_cpu_threads_when_main_is_interrupted() -> None:
 
 async def _cancel_asyncio_job(trace: _Started) -> None:
     async with asyncio.TaskGroup() as tg:
-        task = tg.create_task(gil_asyncio._cpu_in_a_thread(trace, "x", 1, FOREVER, SC.params()))
+        task = tg.create_task(gil_asyncio._cpu_in_a_thread(trace, 1, FOREVER, SC.params()))
         await asyncio.to_thread(trace.started.wait, 30)
         task.cancel()
 
@@ -192,12 +203,12 @@ def test_asyncio_cancelling_the_task_stops_its_thread() -> None:
     # early: asyncio.run waits for its threads, so it returns only once the job stopped
     trace = _Started()
     asyncio.run(_cancel_asyncio_job(trace))
-    assert trace.actions == ["starts"]  # and no result
+    assert trace.actions == ["starts"]  # and no part done
 
 
 async def _cancel_trio_job(trace: _Started) -> None:
     async with trio.open_nursery() as nursery:
-        nursery.start_soon(gil_trio._cpu_in_a_thread, trace, "x", 1, FOREVER, SC.params())
+        nursery.start_soon(gil_trio._cpu_in_a_thread, trace, 1, FOREVER, SC.params())
         await trio.to_thread.run_sync(trace.started.wait, 30)
         nursery.cancel_scope.cancel()
 
@@ -207,19 +218,4 @@ def test_trio_cancelling_the_scope_stops_its_thread() -> None:
     # job's thread; trio waits for that thread, so the run ends only once the job stopped
     trace = _Started()
     trio.run(_cancel_trio_job, trace)
-    assert trace.actions == ["starts"]  # and no result
-
-
-def test_asyncio_pool_workers_get_the_stop_flag_from_the_initializer(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # a pool's worker keeps the run's stop flag from its initializer (the only way to
-    # share one); once set, a job there stops at its first look (run here in-process)
-    monkeypatch.setattr(gil_asyncio, "_stop", None)
-    ctx = Trace().mp_context
-    stop = ctx.Event()
-    gil_asyncio._ready(ctx.Barrier(1), stop)
-    assert crunch(1, 3 * CHECK_EVERY, gil_asyncio._stop_is_set) == crunch(1, 3 * CHECK_EVERY)
-    stop.set()
-    with pytest.raises(Stopped, match="after 0 of"):
-        gil_asyncio._cpu_job(Trace(), "x", 1, FOREVER, SC.params(), gil_asyncio._stop_is_set)
+    assert trace.actions == ["starts"]  # and no part done

@@ -1,92 +1,85 @@
-"""gil: the same CPU-bound and I/O-bound jobs, one after another and at the same time."""
+"""gil: the same CPU-bound and I/O-bound jobs, one after another and at once."""
 
 from __future__ import annotations
 
 import itertools
 import os
+import statistics
 import sys
-from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from time import perf_counter
 from typing import Any
 
+from threeways._protocol import Mark, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._trace import Event
 
-CPU_TICKS = 6
-"""How long one CPU job takes, in ticks, when ``work`` is 0 (calibrated)."""
+PART_TICKS = 1
+"""How long one part of a CPU job takes alone, in ticks, when ``work`` is 0 (calibrated)."""
 IO_TICKS = 2
 """How long one I/O job waits, in ticks."""
 MIN_WORK = 1_000
-"""The fewest loop iterations a calibrated CPU job does (with ``tick=0``)."""
+"""The fewest steps a calibrated count-down takes (with ``tick=0``)."""
 CHECK_EVERY = 2**14
-"""How many steps a CPU job takes between two looks at its stop flag (a millisecond or two)."""
+"""How many steps a count-down takes between two looks at its stop flag (a millisecond or two)."""
+ALONE = "one by one"
+"""The words in the name of a phase whose jobs run one at a time."""
 
-CPU = "cpu"
-IO = "io"
-SEQUENTIAL = "one after another"
-CLOCK = "starts the clock"
-"""What main records when every worker of a phase is ready: the phase is timed from there."""
+Flag = Callable[[], object]
+"""A stop flag a job looks at now and then: true, or raising, tells it to stop."""
+Job = Callable[..., Coroutine[Any, Any, None]]
+"""How asyncio and trio run a job: a coroutine function (in a thread, in a process...)."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class Params(_BaseParams):
-    jobs: int = param(4, "how many CPU jobs and how many I/O jobs", min=1, max=64)
+    jobs: int = param(4, "how many CPU jobs and how many I/O jobs", min=1, max=16)
+    parts: int = param(6, "parts of a CPU job: it records its progress after each", min=1, max=20)
     work: int = param(
-        0, f"loop iterations per CPU job; 0 calibrates a job to about {CPU_TICKS} ticks", min=0
+        0, f"count-down steps per part; 0 calibrates a part to {PART_TICKS} tick", min=0
     )
     tick: float = param(0.05, "seconds per tick: scales every sleep in the scenario", min=0)
 
 
-class Stopped(Exception):
-    """Raised by a CPU job that was told to stop before it was done."""
-
-
-def crunch(job: int, n: int, stopped: Callable[[], object] | None = None) -> int:
-    """The CPU-bound job: ``n`` steps of a pure-Python pseudo-random generator.
-
-    Pure Python on purpose: every step holds the GIL (a C function such as hashlib's
-    could release it). The result is a checksum of the job's number and its size.
+def count_down(n: int, stop: Flag | None = None) -> bool:
+    """Count down from ``n`` in pure Python: CPU-bound, every step holds the GIL (a C
+    function such as hashlib's may release it). True when done, False when told to stop.
 
     Python has no way to cancel or kill a thread from outside, so a job that runs in one
-    must stop itself: every CHECK_EVERY steps it calls ``stopped`` and raises
-    :class:`Stopped` if the answer is true (``threading.Event().is_set`` is such a flag).
-    ``trio.from_thread.check_cancelled`` fits too: it raises ``trio.Cancelled`` itself
-    once the task waiting for the thread is cancelled.
+    must stop itself: every CHECK_EVERY steps it calls ``stop`` and gives up if the answer
+    is true (``threading.Event().is_set`` is such a flag; ``trio.from_thread.
+    check_cancelled`` raises ``trio.Cancelled`` itself once the waiting task is cancelled).
     """
-    x = job
-    for done in range(0, n, CHECK_EVERY):
-        if stopped is not None and stopped():
-            raise Stopped(f"job {job} stopped after {done} of {n} steps")
-        for _ in range(min(CHECK_EVERY, n - done)):
-            x = (x * 1_103_515_245 + 12_345) & 0x7FFF_FFFF
-    return x
+    while n > 0:
+        if n % CHECK_EVERY == 0 and stop is not None and stop():
+            return False
+        n -= 1
+    return True
+
+
+@cache  # once per process and duration: a run sizes its work once, in main
+def calibrated(seconds: float) -> int:
+    """How many steps ``count_down`` takes here to last about ``seconds`` (at least MIN_WORK)."""
+    n = MIN_WORK
+    while True:
+        start = perf_counter()
+        count_down(n)
+        took = perf_counter() - start
+        if took >= min(seconds, 0.05) / 2:  # long enough to measure
+            return max(MIN_WORK, round(n * seconds / took))
+        n *= 4
+
+
+def work_size(p: Params) -> int:
+    """The steps of one part of a CPU job: ``p.work``, or calibrated when it is 0."""
+    return p.work or calibrated(PART_TICKS * p.tick)
 
 
 def page(job: int) -> str:
     """What the I/O-bound job "fetches" after its wait."""
     return f"page {job}"
-
-
-def work_size(p: Params) -> int:
-    """The iterations of one CPU job: ``p.work``, or calibrated when it is 0."""
-    return p.work or _calibrated(p.tick)
-
-
-@cache  # once per process and tick: the run and expected() use the same size
-def _calibrated(tick: float) -> int:
-    target = CPU_TICKS * tick
-    n = MIN_WORK
-    while True:
-        start = perf_counter()
-        crunch(0, n)
-        took = perf_counter() - start
-        if took >= min(target, 0.05) / 2:  # long enough to measure
-            return max(MIN_WORK, round(n * target / took))
-        n *= 4
 
 
 def gil_enabled() -> bool:
@@ -95,259 +88,226 @@ def gil_enabled() -> bool:
     return True if is_enabled is None else bool(is_enabled())
 
 
-@cache
-def _checksums(jobs: int, n: int) -> list[int]:
-    return [crunch(job, n) for job in range(1, jobs + 1)]
-
-
 class Gil(Scenario[Params]):
     name = "gil"
     order = 80
-    summary = "CPU-bound and I/O-bound jobs, run one after another and at the same time."
+    summary = "CPU-bound and I/O-bound jobs in threads and processes: the GIL, and what escapes it."
     lesson = """\
-CPython's global interpreter lock (GIL) lets one thread at a time run Python bytecode;
-it is handed over every few milliseconds (sys.getswitchinterval()) and whenever a thread
-waits for I/O (a sleep, a socket, a file). So the same jobs run four ways: CPU-bound ones
-(a pure-Python loop, sized by calibration to take about 6 ticks each, or --work
-iterations) and I/O-bound ones (a wait), each one after another and then at the same
-time. The observable is what the jobs compute, identical in every model and in every
-phase. How long each phase took and the speed-ups over one after another are measured,
-printed and put in the JSON, never compared, because they depend on the machine and on
-whatever else it is running: compare the ratios of one run. A phase whose workers must
-start first is timed from the moment all of them are ready (waiting at a start line, or
-a warmed-up pool) until the last result is in, and their start-up is reported apart: a
-thread starts in well under a millisecond, a process in milliseconds (fork) to a few
-hundred (spawn, forkserver: the child imports the modules it needs). That is the other
-lesson: a process pays off only for work much longer than its start.
+CPython's global interpreter lock (GIL) lets one thread at a time run Python bytecode. A
+running thread hands it over every sys.getswitchinterval() seconds (5 ms), and whenever
+it waits for I/O (a sleep, a socket, a file). So the same jobs run one after another and
+then at once: CPU-bound ones (a pure-Python count-down in --parts parts, each part sized
+by calibration to take about a tick alone, or --work steps) and I/O-bound ones (a wait of
+2 ticks). The observable is what the jobs did, which does not depend on the work size:
+every CPU job did all its parts and every I/O job fetched its page, in every phase.
 
-threading: the I/O jobs overlap (a sleeping thread holds no GIL) and speed up about
-jobs times; the CPU jobs take turns on the GIL and do not speed up at all (about 1x,
-often a little less, from the hand-overs). multiprocessing: every process has its own
-interpreter and its own GIL, so CPU jobs speed up with the cores, up to min(jobs, cores)
-times (less on a machine busy with other work). On a free-threaded build (3.13t and
-later, with sys._is_gil_enabled() false) there is no GIL, and CPU-bound threads speed
-up with the cores too: the measurements say which build ran.
+How long each phase took, the speed-up over one after another, how much longer a job
+took than alone, and the start-up (until the last worker began its job) are measured,
+printed and put in the JSON, never compared: they depend on the machine and on whatever
+else it runs; compare the ratios of one run.
 
-asyncio and trio run every task on one thread and switch only at an await (a
-checkpoint): CPU work run directly in a task blocks the whole event loop. A heartbeat
-task that beats every tick shows it: it never beats while a CPU job runs on the loop,
-and can get in only at the checkpoint between two jobs (awaiting a coroutine is not a
-checkpoint: only a real suspension is). Offloaded, the same work behaves like the other
-models: asyncio.to_thread or trio.to_thread.run_sync run it in threads (no speed-up, and
-the heartbeat beats but late: each time the loop's thread wakes up, it must win the GIL
-back from the CPU threads, a switch interval or more, many on a busy machine, so its
-longest gap grows to a few ticks), and a process pool runs it in processes (a speed-up,
-and the loop beats on time). asyncio has loop.run_in_executor with a
-ProcessPoolExecutor; trio has no process pool (trio issue #5), and the usual answer is
-anyio's to_process.run_sync, which runs on trio. I/O-bound work needs no thread at all
-there: tasks that await overlap by design.
+threading: the I/O jobs overlap (a waiting thread holds no GIL) and end about jobs times
+sooner; the CPU jobs take turns on the GIL and do not speed up at all (about 1x, often a
+little less, from the hand-overs): each one runs at 1/jobs of its speed. multiprocessing:
+every process has its own interpreter and its own GIL, so the CPU jobs speed up with the
+cores, up to min(jobs, cores) times; but a process takes milliseconds (fork) to a few
+hundred (spawn, forkserver: the child imports the modules it needs) to start, so it pays
+off only for work much longer than that. asyncio and trio offload CPU work: to threads
+(asyncio.to_thread, trio.to_thread.run_sync), where the GIL holds as it does for
+threading, and to processes (a ProcessPoolExecutor; trio has no process pool, trio issue
+#5, and the usual answer is anyio.to_process.run_sync, which runs on trio), which escape
+it. Their I/O jobs need no thread: tasks that await overlap by design. What else escapes
+the GIL: C code that releases it (hashlib, zlib, numpy), and a free-threaded build (3.13t
+and later, with sys._is_gil_enabled() false), where CPU-bound threads speed up with the
+cores too: the measurements say which build ran.
 
-Stopping (Ctrl-C) shows one more difference. A process can be killed from outside; a
-thread cannot: Python has no way to cancel or kill one, so a CPU job in a thread must
-stop itself. Each job looks at a stop flag every 2**14 steps (a millisecond or two), and
-ends early when it is set. threading: Ctrl-C raises KeyboardInterrupt in the main thread
-only; main, interrupted while it joins the threads, sets a threading.Event that the jobs
-look at. asyncio: cancelling a task that awaits asyncio.to_thread ends the await at once
-but not the thread, and asyncio.run waits for that thread at exit; so the task, when
-cancelled, sets the job's threading.Event itself. trio has it built in: in a thread
-started by trio.to_thread.run_sync, trio.from_thread.check_cancelled() raises
-trio.Cancelled once the waiting task is cancelled. Processes: multiprocessing's are
-terminated, and anyio's to_process.run_sync(cancellable=True) kills its worker; but a
-ProcessPoolExecutor cannot stop its workers (before 3.14), so its jobs look at a
-multiprocessing.Event, handed to each worker by the pool's initializer. CPU work on the
-loop cannot be interrupted by asyncio: asyncio.run turns Ctrl-C (the first one) into a
-cancellation of the main task, delivered at its next await, so Ctrl-C, like the
-heartbeat, waits for the job on the loop to end. trio raises KeyboardInterrupt at once,
-even in the middle of that job: its signal handler raises it wherever the code running
-is not trio's own (protected) machinery.
+The timeline draws what the events show: a CPU job records each part it has done, and a
+part is drawn "running" when it took about as long as alone, "1/4 speed" when it took
+four times as long. Four CPU-bound threads under the GIL each run at about 1/4 speed: they
+take turns, every 5 ms, far finer than the picture can show; they never run side by side.
+
+A thread cannot be cancelled: a CPU job in a thread looks at a stop flag every 2**14
+steps and ends itself when it is set (see count_down). A process can be terminated.
 """
     uses = {
         "threading": "a Thread per job: I/O overlaps, CPU takes turns on the GIL",
-        "multiprocessing": "a Process per job: one interpreter and one GIL each",
-        "asyncio": "tasks; CPU work offloaded with to_thread and a ProcessPoolExecutor",
-        "trio": "tasks; CPU work offloaded with to_thread.run_sync and anyio.to_process",
+        "multiprocessing": "a Process per job: an interpreter and a GIL each",
+        "asyncio": "CPU jobs via to_thread (the GIL holds) and a ProcessPoolExecutor; I/O tasks",
+        "trio": "CPU jobs via to_thread.run_sync and anyio.to_process.run_sync; I/O tasks",
     }
     parameters = Params
 
     def expected(self, p: Params) -> dict[str, object]:
-        n = work_size(p)
         return {
-            "work per cpu job": n,
-            CPU: _checksums(p.jobs, n),
-            IO: [page(job) for job in range(1, p.jobs + 1)],
+            "cpu jobs: parts done": [p.parts] * p.jobs,
+            "io jobs: pages fetched": [page(job) for job in range(1, p.jobs + 1)],
         }
 
     def observe(self, events: Sequence[Event], p: Params) -> dict[str, object]:
-        results = _results(events)
-        sizes = {e.detail["work"] for e in events if e.action == "sizes the work"}
+        done = {name: _outcomes(own, p) for name, own in _phases(events).items()}
         return {
-            "work per cpu job": sizes.pop() if len(sizes) == 1 else sorted(sizes),
-            CPU: _agreed(results, CPU, p.jobs),
-            IO: _agreed(results, IO, p.jobs),
+            "cpu jobs: parts done": _agreed(done, "cpu"),
+            "io jobs: pages fetched": _agreed(done, "io"),
         }
-
-    def finished(self, events: Sequence[Event], p: Params) -> bool:
-        # between phases every job and main have ended what they started; the heartbeat
-        # only watches the loop
-        if events[-1].actor == "heartbeat":
-            return True
-        ended = sum(e.action in ("ends", "computes", "fetches") for e in events)
-        return ended == sum(e.action == "starts" for e in events)
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
-        results = _results(events)
-        for kind in (CPU, IO):
-            phases = [phase for phase in results if phase.startswith(kind)]
-            if len(phases) < 2:
-                yield f"{kind} jobs ran in {len(phases)} phase(s), not in turn and at once"
-            for phase in phases:
-                missing = set(range(1, p.jobs + 1)) - set(results[phase])
-                if missing:
-                    yield f"{phase}: jobs {sorted(missing)} gave no result"
-        for e in _beats_while_blocked(events):
-            yield f"the heartbeat beat at t={e.t:.3f}s while CPU work blocked the loop"
-        clocks = _clocks(events)
-        for e in events:  # the start line lets no worker go before the clock starts
-            if e.action == "starts" and e.actor != "main" and e.t < clocks.get(e.detail, 0.0):
-                yield f"{e.actor} started {e.detail} before the clock"
+        phases = _phases(events)
+        for kind in ("cpu", "io"):
+            ran = [name for name in phases if name.startswith(kind)]
+            if not any(ALONE in name for name in ran) or all(ALONE in name for name in ran):
+                yield f"{kind} jobs did not run both {ALONE} and at once: {ran}"
+        for name, own in phases.items():
+            if ALONE not in name:
+                continue
+            spans = sorted(_job_spans(own).items(), key=lambda js: js[1])
+            for (job, (_, end)), (later, (start, _)) in itertools.pairwise(spans):
+                if start < end:  # one by one: a job starts once the one before is done
+                    yield f"{name}: job {later} started before job {job} was done"
 
     def measure(self, events: Sequence[Event], p: Params) -> dict[str, Any]:
-        spans = _phase_spans(events)
-        clocks = _clocks(events)
-        last = _last_results(events)
-        seconds = {  # from the clock (else the start) until the last result is in
-            name: last.get(name, end) - clocks.get(name, start)
-            for name, (start, end) in spans.items()
-        }
-        speed_up = {}
-        for name, took in seconds.items():
-            base = seconds.get(phase(name.split()[0].rstrip(","), SEQUENTIAL))
-            if SEQUENTIAL not in name and base and took > 0:
-                speed_up[name] = round(base / took, 2)
-        found = {
+        phases = _phases(events)
+        seconds = {name: own[-1].t - own[0].t for name, own in phases.items()}
+        took = {name: _mean_job_time(own) for name, own in phases.items()}
+        speed_up, slower = {}, {}
+        for name in phases:
+            alone = f"{name.split()[0]}, {ALONE}"
+            if ALONE in name or alone not in phases:
+                continue
+            if seconds[name] > 0:
+                speed_up[name] = round(seconds[alone] / seconds[name], 2)
+            if took[alone] > 0:
+                slower[name] = round(took[name] / took[alone], 1)
+        sizes = [e.detail for e in events if e.action == "sizes the work"]
+        return {
             "GIL": "enabled" if gil_enabled() else "disabled (free-threaded build)",
             "cores": os.cpu_count(),
-            "seconds": {name: round(took, 3) for name, took in seconds.items()},
+            "work per part (steps)": sizes[0] if sizes else None,
+            "seconds": {name: round(s, 3) for name, s in seconds.items()},
             "speed-up": speed_up,
+            "a job took (x alone)": slower,
             "start-up (s)": {
-                name: round(clocks[name] - start, 3)
-                for name, (start, _) in spans.items()
-                if name in clocks
+                name: round(max(s for s, _ in _job_spans(own).values()) - own[0].t, 3)
+                for name, own in phases.items()
+                if ALONE not in name and _job_spans(own)
             },
         }
-        gaps = _heartbeat_gaps(events)
-        if gaps:
-            tick = p.tick or 1.0  # with tick=0, in seconds
-            found["longest heartbeat gap (ticks)"] = {
-                name: round(gap / tick, 1) for name, gap in gaps.items()
-            }
-        return found
 
     def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
-        # main: starting a phase's workers until the clock starts; a job: computing (CPU)
-        # or waiting (I/O) from its "starts" to its result; the heartbeat: a mark per beat
+        # main: starting the workers of a phase at once; an I/O job: waiting; a CPU job:
+        # each part, at the speed it ran compared with a part alone
+        phases = _phases(events)
+        alone = [d for name, own in phases.items() if ALONE in name for d in _part_times(own)]
+        solo = statistics.median(alone) if alone else 0.0
         spans = []
-        since: dict[str, float] = {}
-        for e in events:
-            if e.action == "starts":
-                since[e.actor] = e.t
-            elif e.action == CLOCK and e.actor in since:
-                spans.append(Span(e.actor, since[e.actor], e.t, "starting workers"))
-            elif e.actor == "heartbeat":
-                spans.append(Span(e.actor, e.t, e.t + p.tick / 2, "beating"))
-            elif isinstance(e.detail, dict) and e.actor in since:
-                state = "running" if e.detail["phase"].startswith(CPU) else "waiting"
-                spans.append(Span(e.actor, since.pop(e.actor), e.t, state))
+        for name, own in phases.items():
+            started = [s for s, _ in _job_spans(own).values()]
+            if ALONE not in name and started:
+                spans.append(Span("main", own[0].t, max(started), "starting workers"))
+            since: dict[str, float] = {}
+            for e in own:
+                if e.action == "starts" and e.actor != "main":
+                    since[e.actor] = e.t
+                elif e.action == "fetches":
+                    spans.append(Span(e.actor, since.pop(e.actor, e.t), e.t, "waiting"))
+                elif e.action == "has done part":
+                    start = since.get(e.actor, e.t)
+                    spans.append(Span(e.actor, start, e.t, _speed(e.t - start, solo)))
+                    since[e.actor] = e.t
         return spans
 
+    def marks(self, events: Sequence[Event], p: Params) -> list[Mark]:
+        return [Mark(own[0].t, name) for name, own in _phases(events).items()]
+
+    def finished(self, events: Sequence[Event], p: Params) -> bool:
+        last = events[-1]
+        if last.actor == "main":  # between two phases
+            return last.action in ("ends", "sizes the work")
+        return last.action == "fetches" or (
+            last.action == "has done part" and last.detail == p.parts
+        )
+
     def narrate(self, event: Event) -> str:
-        if event.action == CLOCK:
-            return f"main {CLOCK}: every worker is ready ({event.detail})"
-        if event.action in ("starts", "ends"):
-            return f"{event.actor} {event.action} {event.detail}"
-        if isinstance(event.detail, dict) and "result" in event.detail:
-            return (
-                f"{event.actor} {event.action} {event.detail['result']} ({event.detail['phase']})"
-            )
+        if event.action == "sizes the work":
+            return f"main sizes the work: {event.detail} count-down steps a part"
         return super().narrate(event)
 
 
-def phase(kind: str, how: str) -> str:
-    """A phase's name: ``"cpu, one after another"``, ``"io in threads"``..."""
-    return f"{kind}, {how}" if how == SEQUENTIAL else f"{kind} {how}"
-
-
-def _results(events: Sequence[Event]) -> dict[str, dict[int, Any]]:
-    """Each phase's results by job, from the jobs' events."""
-    results: dict[str, dict[int, Any]] = defaultdict(dict)
+def _phases(events: Sequence[Event]) -> dict[str, list[Event]]:
+    """Each phase's events, from main's "starts" to its "ends" (the jobs' in between: main
+    starts a phase's workers after its "starts" and records "ends" once they are done)."""
+    phases: dict[str, list[Event]] = {}
+    current: list[Event] | None = None
     for e in events:
-        if isinstance(e.detail, dict) and "result" in e.detail:
-            results[e.detail["phase"]][e.detail["job"]] = e.detail["result"]
-    return results
+        if e.actor == "main" and e.action == "starts":
+            current = phases.setdefault(e.detail, [])
+        if current is not None:
+            current.append(e)
+        if e.actor == "main" and e.action == "ends":
+            current = None
+    return phases
 
 
-def _agreed(results: dict[str, dict[int, Any]], kind: str, jobs: int) -> object:
-    """The results every phase of ``kind`` agrees on, in job order; else each phase's."""
-    lists = {
-        phase: [by_job.get(job) for job in range(1, jobs + 1)]
-        for phase, by_job in results.items()
-        if phase.startswith(kind)
-    }
+def _outcomes(own: Sequence[Event], p: Params) -> list[object]:
+    """What each job of one phase did: the parts a CPU job did, the page an I/O job fetched."""
+    done: dict[int, Any] = {}
+    for e in own:
+        if e.action == "has done part":
+            done[_job(e)] = done.get(_job(e), 0) + 1
+        elif e.action == "fetches":
+            done[_job(e)] = e.detail
+    return [
+        done.get(job, 0 if own[0].detail.startswith("cpu") else None)
+        for job in range(1, p.jobs + 1)
+    ]
+
+
+def _agreed(done: dict[str, list[object]], kind: str) -> object:
+    """What every phase of ``kind`` agrees on, in job order; else each phase's."""
+    lists = {name: d for name, d in done.items() if name.startswith(kind)}
     distinct = {repr(v): v for v in lists.values()}
     return next(iter(distinct.values())) if len(distinct) == 1 else lists
 
 
-def _phase_spans(events: Sequence[Event]) -> dict[str, tuple[float, float]]:
-    starts = {e.detail: e.t for e in events if e.actor == "main" and e.action == "starts"}
-    return {
-        e.detail: (starts[e.detail], e.t)
-        for e in events
-        if e.actor == "main" and e.action == "ends" and e.detail in starts
-    }
+def _job(e: Event) -> int:
+    return int(e.actor.rpartition(" ")[2])
 
 
-def _clocks(events: Sequence[Event]) -> dict[str, float]:
-    """When each phase's clock started: once its workers were all started and ready."""
-    return {e.detail: e.t for e in events if e.action == CLOCK}
+def _job_spans(own: Sequence[Event]) -> dict[int, tuple[float, float]]:
+    """Each job of one phase: from its "starts" to its last event."""
+    spans: dict[int, tuple[float, float]] = {}
+    for e in own:
+        if e.actor != "main":
+            start = spans[_job(e)][0] if _job(e) in spans else e.t
+            spans[_job(e)] = (start, e.t)
+    return spans
 
 
-def _last_results(events: Sequence[Event]) -> dict[str, float]:
-    """When each phase's last result was recorded (the events are in time order)."""
-    return {
-        e.detail["phase"]: e.t
-        for e in events
-        if isinstance(e.detail, dict) and "result" in e.detail
-    }
+def _mean_job_time(own: Sequence[Event]) -> float:
+    spans = _job_spans(own).values()
+    return statistics.mean(end - start for start, end in spans) if spans else 0.0
 
 
-def _beats_while_blocked(events: Sequence[Event]) -> Iterator[Event]:
-    """Heartbeats while a CPU job runs one after another (in asyncio and trio: on the loop).
-
-    From a job's "starts" to its result: the loop gets control back only between jobs.
-    """
-    name = phase(CPU, SEQUENTIAL)
-    since: dict[str, float] = {}
-    spans = []
-    for e in events:
-        if e.action == "starts" and e.detail == name:
+def _part_times(own: Sequence[Event]) -> list[float]:
+    """How long each part of each CPU job of one phase took."""
+    times, since = [], {}
+    for e in own:
+        if e.action == "starts" and e.actor != "main":
             since[e.actor] = e.t
-        elif isinstance(e.detail, dict) and e.detail.get("phase") == name and e.actor in since:
-            spans.append((since.pop(e.actor), e.t))
-    for e in events:
-        if e.actor == "heartbeat" and any(start < e.t < end for start, end in spans):
-            yield e
+        elif e.action == "has done part" and e.actor in since:
+            times.append(e.t - since[e.actor])
+            since[e.actor] = e.t
+    return times
 
 
-def _heartbeat_gaps(events: Sequence[Event]) -> dict[str, float]:
-    """For each phase, the longest time the heartbeat went without beating."""
-    beats = [e.t for e in events if e.actor == "heartbeat"]
-    if not beats:
-        return {}
-    gaps = {}
-    for phase, (start, end) in _phase_spans(events).items():
-        marks = [start, *(t for t in beats if start < t < end), end]
-        gaps[phase] = max(b - a for a, b in itertools.pairwise(marks))
-    return gaps
+def _speed(took: float, solo: float) -> str:
+    """A part's state on the timeline: "running" at about its speed alone, else how much
+    slower, in a few steps (so that a little noise does not make a new state)."""
+    times = took / solo if solo > 0 else 1.0
+    if times < 1.6:
+        return "running"
+    if times < 3:
+        return "1/2 speed"
+    return "1/4 speed" if times < 6 else "≤1/8 speed"
 
 
 SCENARIO = Gil()
