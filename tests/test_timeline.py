@@ -162,7 +162,7 @@ def test_marks_name_the_phases_on_the_axis() -> None:
         (Mark(0.0, "one after another"), Mark(1.0, "at once")),
     )
     text = timeline_text([run], 60).plain
-    [row] = [line for line in text.splitlines() if line.lstrip().startswith("phases")]
+    [row] = [line for line in text.splitlines() if line.lstrip().startswith("phase")]
     assert "│one after another" in row and "│at once" in row
     assert row.index("│at once") > row.index("│one after another")
     svg = timeline_svg([run], "t")

@@ -233,8 +233,8 @@ class _Script:
         source, attribute = module.imports[name]
         if source.startswith("threeways") and name not in _PROVIDED:
             other = _load(source, self.modules)
-            if attribute is not None and attribute in other.defs:
-                self.want(other, attribute)
+            if attribute is not None and (attribute in other.defs or attribute in other.imports):
+                self.want(other, attribute)  # defined there, or imported there in turn
                 return
             if attribute is not None:  # a sub-module of a package: from . import _helpers
                 self.want(_load(f"{source}.{attribute}", self.modules), name)

@@ -40,7 +40,7 @@ OTHER_STATES = [
     ("▐", "bright_yellow", "#f1ce63"),
     ("•", "white", "#bab0ac"),
 ]
-"""Looks for a scenario's own states, given in order of first appearance; after these,
+"""Looks for a scenario's own states, given in the order of their names; after these,
 letters (never one look for two states)."""
 LABEL_MAX = 14
 """Actor names longer than this are cut in the terminal."""
@@ -104,7 +104,7 @@ def _looks(runs: Sequence[Lanes]) -> dict[str, tuple[str, str, str]]:
     """Glyph and colours of every state in ``runs``, known states first; no two alike."""
     seen = dict.fromkeys(s.state for run in runs for s in run.spans)
     known = {state: look for state, look in STATES.items() if state in seen}
-    others = [s for s in seen if s not in STATES]
+    others = sorted(s for s in seen if s not in STATES)  # by name: the same look every run
     for i, state in enumerate(others):
         if i < len(OTHER_STATES):
             known[state] = OTHER_STATES[i]
@@ -153,16 +153,22 @@ def timeline_text(runs: Sequence[Lanes], width: int) -> Text:
         took = Text(f"  ended at {run.end:.3f} s", style="dim")
         text.append_text(Text(run.model, style="bold") + took + "\n")
         if run.marks:
-            text.append(f"  {'phases':<{label - 3}} ", style="dim")
+            text.append(f"  {'phases'[: label - 3]:<{label - 3}} ", style="dim")
             text.append(_phases(run.marks, cells, end, run.end) + "\n", style="bold cyan")
         for actor in run.actors:
             name = actor if len(actor) <= LABEL_MAX else actor[: LABEL_MAX - 1] + "…"
             text.append(f"  {name:<{label - 3}} ")
             text.append_text(_lane([s for s in run.spans if s.actor == actor], cells, end, looks))
             text.append("\n")
+    line = 0
     for state, (glyph, colour, _) in looks.items():
+        item = f"{glyph * 2} {state}   "
+        if line and line + len(item) > width:  # the legend wraps between its entries
+            text.append("\n")
+            line = 0
         text.append(glyph * 2, style=colour)
         text.append(f" {state}   ")
+        line += len(item)
     return text.append("\n")
 
 
