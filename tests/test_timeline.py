@@ -14,7 +14,7 @@ import pytest
 
 import threeways
 from threeways import Event, Mark, Scenario, Span, scenarios
-from threeways._timeline import STATES, Lanes, _looks, lanes, timeline_svg, timeline_text
+from threeways._timeline import LABEL_MAX, STATES, Lanes, _looks, lanes, timeline_svg, timeline_text
 from threeways.cli import main
 
 from .conftest import FAST, fast_run
@@ -72,7 +72,8 @@ def test_every_scenario_draws_a_timeline(name: str, model: str) -> None:
     lines = text.splitlines()
     assert max(len(line) for line in lines) <= 100
     for actor in run.actors:
-        label = re.compile(rf"\s*{re.escape(actor[:13])}(\s|$)")  # "Ada", not "Ada.1"
+        shown = actor if len(actor) <= LABEL_MAX else actor[: LABEL_MAX - 1] + "…"
+        label = re.compile(rf"\s*{re.escape(shown)}(\s|$)")  # "Ada", not "Ada.1"
         assert sum(1 for line in lines if label.match(line)) == 1
 
 

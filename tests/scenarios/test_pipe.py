@@ -99,3 +99,9 @@ def test_timeline_shows_who_waits_for_whom() -> None:
     assert states[("parent", 0.4)] == "waiting"  # asked, waits for the answer
     assert states[("child", 0.5)] == "running"  # got the question, thinks
     assert states[("child", 0.6)] == "waiting"  # answered, waits for the next question
+
+
+def test_timeline_marks_the_hellos_each_round_and_the_hang_up() -> None:
+    # the axis names the conversation's phases: a round begins when the parent asks
+    marks = SC.marks(_talk(*GOOD), P)
+    assert [(m.t, m.label) for m in marks] == [(0.0, "hellos"), (0.4, "round 1"), (0.8, "hang-up")]

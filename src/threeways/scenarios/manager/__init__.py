@@ -63,7 +63,8 @@ threads only at a few points, so the loss is rare there, which is how such bugs 
 nothing promises it, and a free-threaded build runs the threads truly at once. So
 threads take a Lock around it; so do processes, where the read and the write are two
 messages to the manager. asyncio and trio tasks switch only at an await: with none
-between the read and the write, += needs no lock.
+between the read and the write, += needs no lock. (The lock scenario loses updates on
+purpose: python -m threeways lock --no-lock.)
 """
     uses = {
         "threading": "a plain dict and list; a Lock only around total += 1",

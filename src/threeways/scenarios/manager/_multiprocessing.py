@@ -1,19 +1,15 @@
 """manager with processes: ``Manager().dict()`` and ``.list()``, the seed's Manager.
 
 A process has its own memory: a plain dict passed to a child is a copy. A manager is a
-server process that owns the real dict and list; ``manager.dict()`` and ``manager.list()``
-return proxies, picklable handles that any process can use. Each operation on a proxy is
-a message to the server, applied there, so all workers see one dict and one list (and
-every operation costs a round trip). ``with ctx.Manager() as manager`` starts the server
-through the run's context and shuts it down at the end of the block; the workers are
-joined inside it, while the server still answers.
+server process that owns the real dict and list and hands out proxies: each operation on
+a proxy is a message to the server, applied there, so all workers see one dict and one
+list, at a round trip per operation. ``with ctx.Manager() as manager`` starts the server
+and shuts it down at the end of the block: the workers are joined inside, while it answers.
 
 The pitfall: ``shared[name]`` returns a copy of the list the server holds, so
-``shared[name].append(item)`` would change only that copy. ``_show_pitfall`` runs it and
-records the lost append; the workers use the fix, reassigning the key. ``+=`` on a proxy
-is a get and a set, two messages: another worker can come between them, so the total is
-updated under ``manager.Lock()`` (a ``ctx.Lock()`` passed to each worker would be faster,
-but a manager lock can also be handed to a Pool's tasks).
+``shared[name].append(item)`` changes only the copy: ``_show_pitfall`` runs it, and the
+workers reassign the key instead. ``+=`` on a proxy is a get and a set, two messages
+another worker can come between: the total is updated under ``manager.Lock()``.
 """
 
 from __future__ import annotations
@@ -75,7 +71,7 @@ def main(trace: Recorder, p: Params) -> None:
     with ctx.Manager() as manager, trace.child_sink() as sink:
         shared = manager.dict({TOTAL: 0})
         log = manager.list()
-        lock = manager.Lock()
+        lock = manager.Lock()  # a proxy too: unlike a ctx.Lock(), it can go with a Pool's task
         # own step: show the proxy pitfall
         _show_pitfall(trace, manager)
         # step: start the workers

@@ -6,8 +6,8 @@ import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from threeways._protocol import Mark, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._trace import Event
 
 HELLO_PARENT = "hello parent"
@@ -101,6 +101,17 @@ separately; the child's `async for` stops at EndOfChannel when the parent closes
                 waiting = after.action in ("receives", "sees the end")
                 spans.append(Span(side, e.t, after.t, "waiting" if waiting else "running"))
         return spans
+
+    def marks(self, events: Sequence[Event], p: Params) -> list[Mark]:
+        # the conversation's phases: the hellos, a round per question, the hang-up
+        rounds = {question(n): f"round {n}" for n in range(1, p.rounds + 1)}
+        marks = [Mark(events[0].t, "hellos")] if events else []
+        for e in events:
+            if e.actor == "parent" and e.action == "sends" and e.detail in rounds:
+                marks.append(Mark(e.t, rounds[e.detail]))
+            elif e.actor == "parent" and e.action == "closes its end":
+                marks.append(Mark(e.t, "hang-up"))
+        return marks
 
     def finished(self, events: Sequence[Event], p: Params) -> bool:
         return events[-1].action == "closes its end"

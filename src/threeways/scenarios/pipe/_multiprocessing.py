@@ -1,32 +1,26 @@
 """pipe with processes: ``ctx.Pipe()``, the seed's Pipe, between the parent and a child process.
 
 ``Pipe()`` returns two ``Connection`` objects joined by an operating-system pipe (a socket
-pair on Unix): ``send`` pickles an object, ``recv`` waits for the next one and raises
-``EOFError`` once the other end is closed and nothing is left to read. ``recv`` takes no
-timeout, so ``poll(timeout)`` comes first.
+pair on Unix): ``send`` pickles an object; ``recv`` waits for the next one (it takes no
+timeout: ``poll(timeout)`` comes first) and raises ``EOFError`` once the other end is closed.
 
-The end of a pipe arrives only when every copy of the other end is closed. A process
-started with fork inherits every file descriptor of its parent, the parent's end of the
-pipe included: if the child kept that copy open, the parent's hang-up would never reach
-it. So, as with ``os.pipe`` and ``fork`` in C, each process closes the end it does not
-use: the child the parent's end, the parent the child's end once the child started. The
-parent's end is passed to the child only to be closed: a forked child holds a copy
-anyway; a spawned one inherits only what it is passed, so its copy is harmless and
-closed just the same, and one program works under all three start methods.
+The end arrives only when every copy of the other end is closed, and a child started with
+fork inherits a copy of all its parent's file descriptors. So, as with ``os.pipe`` and
+``fork`` in C, each process closes the end it does not use: the parent the child's end
+once the child started, the child the parent's end. The parent's end is passed to the
+child for that alone: a forked child has a copy anyway; under spawn or forkserver it gets
+one only because it is passed, and closes it the same way: one program for every method.
 """
 
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from multiprocessing.connection import Connection
 
 from threeways import Recorder
 from threeways._support import join_all
 
 from . import HELLO_PARENT, HELLO_SON, Params, answer, question
-
-if TYPE_CHECKING:
-    from multiprocessing.connection import Connection
 
 
 def _receive(conn: Connection, p: Params) -> str:

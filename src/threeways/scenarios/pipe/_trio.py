@@ -4,7 +4,7 @@ A memory channel is trio's pipe for Python objects between tasks: ``open_memory_
 returns a send end and a receive end, each closed on its own by whoever holds it. Two
 channels make a two-way pipe. When the parent closes its send end, the child's next
 ``receive()`` raises ``trio.EndOfChannel``, which ends its ``async for`` loop: the end of
-the conversation needs no sentinel. A buffer of 0, trio's advice to start with, makes
+the conversation needs no sentinel. A buffer of 0, trio's advice when in doubt, makes
 each send wait until the other side takes the message, like a handshake. trio could also
 talk over a socket pair (``trio.SocketStream``), but between tasks of one program that
 would only add bytes, framing and file descriptors. ``trio.fail_after`` bounds the run.

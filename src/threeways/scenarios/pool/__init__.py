@@ -27,7 +27,7 @@ def describe(error: BaseException) -> str:
 class Params(_BaseParams):
     jobs: int = param(10, "how many jobs are submitted; job i returns i + 100", min=0, max=1000)
     size: int = param(3, "how many jobs the pool runs at once", min=1, max=32)
-    fail: int = param(-1, "the index of a job that raises ValueError (-1: none)", min=-1)
+    fail: int = param(4, "the index of a job that raises ValueError (-1: none)", min=-1)
     tick: float = param(0.1, "seconds per tick: scales every sleep in the scenario", min=0)
 
 
@@ -42,29 +42,30 @@ Task); a callback attached to it receives the result when the job is done, and a
 callback the exception when it fails. Where the callback runs is the surprise:
 - multiprocessing.Pool: in the parent, on the pool's result-handler thread (not the main
   thread), before AsyncResult.get() returns. Keep it short: while it runs no other result
-  is handled; and if it raises, that thread dies, and get() and join() wait for ever
-  (gh-83371).
+  is handled; and if it raises, that thread dies: get() and join() wait for ever, and
+  terminate() fails with an AssertionError (gh-83371).
 - ThreadPoolExecutor: in the worker thread that finished the job, after the waiters were
   woken; or at once, in the caller's thread, if the job was already done when
   add_done_callback was called. An exception in it is logged and dropped. There is no
   separate error callback: the callback asks future.exception().
 - asyncio: Task.add_done_callback runs in the event loop's thread (the main one), soon
   after the task ends: it is scheduled with call_soon, even when the task is already done.
-  asyncio has no pool: tasks are cheap, and a Semaphore(3) lets three run at once.
+  asyncio has no pool: tasks are cheap, so each job is a task from the start, and a
+  Semaphore(3) lets three run at once while the others wait for a slot.
 - trio has no futures and no callbacks: the "callback" is simply the code that follows
-  the job in the same task. A CapacityLimiter(3) lets three run at once, and the task
-  keeps a job's error as a value (catching Exception, not BaseException, which would
-  take trio's Cancelled and Ctrl-C for the job's error).
+  the job in the same task. Again a task per job waits for one of a CapacityLimiter(3)'s
+  slots, and the task keeps a job's error as a value (catching Exception, not
+  BaseException, which would take trio's Cancelled and Ctrl-C for the job's error).
 
-An error must not be lost nor hang the pool. Each job here that fails reaches the error
-callback, and the main program sees it too when it checks the job's result (get(),
-result(), the gather list, the errors the tasks kept). The pool goes on with the other
-jobs: an asyncio TaskGroup or a trio nursery would instead cancel every other job at the
-first error, so the jobs' errors are kept as values (gather(return_exceptions=True),
-except Exception in the task). multiprocessing.Pool.join() has no timeout, and a pool
-whose worker dies can hang for ever (gh-96062): so wait on every result with a timeout,
-join only once all are in, and let `with Pool(...)` terminate the pool if anything goes
-wrong.
+An error must not be lost nor hang the pool. Job 4 fails here (--fail picks another, -1
+none): its error reaches the error callback, and the main program sees it too when it
+checks the job's result (get(), result(), the gather list, the errors the tasks kept).
+The pool goes on with the other jobs: an asyncio TaskGroup or a trio nursery would
+instead cancel every other job at the first error, so the jobs' errors are kept as values
+(gather(return_exceptions=True), except Exception in the task).
+multiprocessing.Pool.join() has no timeout, and a pool whose worker dies can hang for
+ever (gh-96062): so wait on every result with a timeout, join only once all are in, and
+let `with Pool(...)` terminate the pool if anything goes wrong.
 """
     uses = {
         "threading": "ThreadPoolExecutor(3), add_done_callback, wait(timeout)",

@@ -1,12 +1,11 @@
 """pool with asyncio: a task per job, a Semaphore(3) as the pool, a done-callback per task.
 
 asyncio has no pool of workers: tasks are cheap, so every job gets its own task at once,
-and a ``Semaphore(size)`` lets only ``size`` of them run the job at a time.
-``Task.add_done_callback`` runs the callback in the event loop's thread (the main one),
-soon after the task ends; like a Future's, it asks the task for its exception. The jobs
-run under ``gather(..., return_exceptions=True)``, which hands back each job's error as a
-value: a ``TaskGroup`` would cancel every other job at the first error. ``asyncio.timeout``
-bounds the wait; if it fires, ``gather`` cancels the jobs.
+which waits for one of a ``Semaphore(size)``'s slots. ``Task.add_done_callback`` runs the
+callback in the event loop's thread (the main one), soon after the task ends; like a
+Future's, it asks the task for its exception. ``gather(..., return_exceptions=True)`` hands
+back each job's error as a value, where a ``TaskGroup`` would cancel every other job at the
+first error. ``asyncio.timeout`` bounds the wait.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ async def _job(trace: Recorder, i: int, p: Params) -> int:
 
 async def _pooled(slots: asyncio.Semaphore, trace: Recorder, i: int, p: Params) -> int:
     # own step: take one of the pool's slots
+    trace.record(job_name(i), "waits for a slot")  # every job is a task from the start
     async with slots:
         return await _job(trace, i, p)
 
@@ -49,18 +49,15 @@ def _on_result(trace: Recorder, i: int, result: int) -> None:
 
 def _on_error(trace: Recorder, i: int, error: BaseException) -> None:
     # step: call back with the error
-    thread = threading.current_thread().name
-    trace.record(
-        "error callback", "gets error", {"job": i, "error": describe(error), "thread": thread}
-    )
+    detail = {"job": i, "error": describe(error), "thread": threading.current_thread().name}
+    trace.record("error callback", "gets error", detail)
 
 
 def _on_done(trace: Recorder, i: int, task: asyncio.Task[int]) -> None:
     # own step: one callback for both outcomes
     if task.cancelled():  # the run timed out: no result and no error to report
         return
-    error = task.exception()
-    if error is not None:
+    if (error := task.exception()) is not None:
         _on_error(trace, i, error)
     else:
         _on_result(trace, i, task.result())

@@ -46,18 +46,15 @@ def _on_result(trace: Recorder, i: int, result: int) -> None:
 
 def _on_error(trace: Recorder, i: int, error: BaseException) -> None:
     # step: call back with the error
-    thread = threading.current_thread().name
-    trace.record(
-        "error callback", "gets error", {"job": i, "error": describe(error), "thread": thread}
-    )
+    detail = {"job": i, "error": describe(error), "thread": threading.current_thread().name}
+    trace.record("error callback", "gets error", detail)
 
 
 def _on_done(trace: Recorder, i: int, future: Future[int]) -> None:
     # own step: one callback for both outcomes
     if future.cancelled():  # dropped from the queue on a timeout: it never ran
         return
-    error = future.exception()
-    if error is not None:
+    if (error := future.exception()) is not None:
         _on_error(trace, i, error)
     else:
         _on_result(trace, i, future.result())

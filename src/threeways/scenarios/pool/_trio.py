@@ -40,6 +40,7 @@ async def _pooled(
     slots: trio.CapacityLimiter, trace: Recorder, i: int, p: Params, errors: dict[int, Exception]
 ) -> None:
     # own step: take one of the pool's slots
+    trace.record(job_name(i), "waits for a slot")  # every job is a task from the start
     async with slots:
         try:
             result = await _job(trace, i, p)
@@ -59,10 +60,8 @@ def _on_result(trace: Recorder, i: int, result: int) -> None:
 
 def _on_error(trace: Recorder, i: int, error: BaseException) -> None:
     # step: call back with the error
-    thread = threading.current_thread().name
-    trace.record(
-        "error callback", "gets error", {"job": i, "error": describe(error), "thread": thread}
-    )
+    detail = {"job": i, "error": describe(error), "thread": threading.current_thread().name}
+    trace.record("error callback", "gets error", detail)
 
 
 async def _main(trace: Recorder, p: Params) -> None:
