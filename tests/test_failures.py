@@ -79,13 +79,15 @@ def test_a_child_processs_error_is_rebuilt_in_the_parent(
     capfd: pytest.CaptureFixture[str], start_method: str
 ) -> None:
     # the child's exception crosses to the parent with its type, message and traceback
-    # (as text, its cause); the child prints nothing
+    # (as text, its cause); the child prints nothing. (A long timeout: a spawned child may
+    # take seconds to boot on a loaded machine, and the failure ends the run long before.)
     failed = _failed(
         "traffic_light",
         "multiprocessing",
         start_method=start_method,
         fail_at="Audi passes",
-        **QUICK,
+        tick=0.002,
+        timeout=30.0,
     )
     [error] = failed.exceptions
     assert isinstance(error, InjectedFault)
