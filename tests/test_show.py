@@ -171,3 +171,13 @@ def test_explain_json_marks_own_steps(capsys: pytest.CaptureFixture[str]) -> Non
     assert own and own[0]["models"] == ["trio"]
     shared = [s for s in data["steps"] if not s["own"]]
     assert all(s["models"] == list(MODELS) for s in shared)
+
+
+def test_an_own_steps_title_names_every_model_that_has_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # shown with two models, a step that a third has too still says so
+    assert main(["show", "pool", "--model", "threading,trio"]) == 0
+    out = capsys.readouterr().out
+    assert "take one of the pool's slots  (own step: asyncio, trio only)" in out
+    assert "no more jobs" not in out  # multiprocessing's own step: neither shown model has it

@@ -40,6 +40,7 @@ __all__ = [
     "problems",
     "read_steps",
     "relative_path",
+    "shown_rows",
 ]
 
 MARK = re.compile(r"^\s*#\s*(?P<own>own\s+)?step\s*:\s*(?P<label>.*?)\s*$", re.IGNORECASE)
@@ -99,6 +100,8 @@ class Row:
     occurrence: int
     own: bool
     cells: dict[str, Segment | None]
+    having: tuple[str, ...] | None = None
+    """Every model of the scenario that has this step, shown or not (None: those in cells)."""
 
     @property
     def title(self) -> str:
@@ -107,8 +110,25 @@ class Row:
         label = self.label if self.occurrence == 1 else f"{self.label} ({self.occurrence})"
         if not self.own:
             return label
-        having = [m for m, s in self.cells.items() if s is not None]
+        having = self.having or tuple(m for m, s in self.cells.items() if s is not None)
         return f"{label}  (own step: {', '.join(having) or 'none of these'} only)"
+
+
+def shown_rows(sc: Scenario[Any], models: Sequence[str]) -> list[Row]:
+    """The rows of ``models``, lined up as in all the scenario's models: a step's title
+    names every model that has it, not only those shown."""
+    rows = align([read_steps(sc, m) for m in sc.models])
+    return [
+        Row(
+            r.label,
+            r.occurrence,
+            r.own,
+            {m: r.cells[m] for m in models},
+            tuple(m for m, seg in r.cells.items() if seg is not None),
+        )
+        for r in rows
+        if any(r.cells[m] is not None for m in models) or not r.own
+    ]
 
 
 def read_steps(sc: Scenario[Any], model: str) -> Steps:
@@ -241,7 +261,7 @@ def print_show(
 
     ``step`` keeps only the rows whose title contains it (case-insensitive).
     """
-    rows = align([read_steps(sc, m) for m in models])
+    rows = shown_rows(sc, models)
     if step is not None:
         rows = [r for r in rows if step.lower() in r.title.lower()]
     out.print(Text.assemble((sc.name, "bold"), f": {sc.summary}"))

@@ -303,7 +303,7 @@ def _show(args: argparse.Namespace) -> int:
 
         sys.stdout.write(standalone(sc, models[0]))
         return 0
-    titles = [r.title for r in _source.align([_source.read_steps(sc, m) for m in models])]
+    titles = [r.title for r in _source.shown_rows(sc, models)]
     if args.step and not any(args.step.lower() in t.lower() for t in titles):
         raise UsageError(f"no step of {sc.name} matches {args.step!r}; steps: {', '.join(titles)}")
     _source.print_show(_render.console(), sc, models, args.step)
