@@ -119,7 +119,7 @@ def test_the_daemon_runs_until_the_program_ends(model: str) -> None:
     labels = [m.label for m in SC.marks(result.events, p)]
     assert labels[-2:] == [
         "the daemon beats, main joins the worker",
-        "main has ended: the daemon is cut short",
+        "main ended, daemon cut short",
     ]
     in_a_program = model in ("threading", "multiprocessing")
     assert ("a new interpreter starts" in labels) is in_a_program

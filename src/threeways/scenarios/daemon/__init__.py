@@ -128,7 +128,7 @@ nursery.start() also gives the "wait until it runs" handshake for free
         labels = {
             ("program", "starts"): "a new interpreter starts",
             ("daemon", "starts"): "the daemon beats, main joins the worker",
-            ("main", "ends"): "main has ended: the daemon is cut short",
+            ("main", "ends"): "main ended, daemon cut short",
         }
         return [Mark(e.t, labels[key]) for e in events if (key := (e.actor, e.action)) in labels]
 

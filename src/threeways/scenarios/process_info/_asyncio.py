@@ -22,6 +22,7 @@ from . import Params, helper_names, worker_names
 
 
 def _who_am_i(kind: str, started_by: str) -> dict[str, Any]:
+    # step: ask who I am
     task = asyncio.current_task()
     assert task is not None, "called outside a task"
     return {

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 
 def _who_am_i(kind: str, started_by: str) -> dict[str, Any]:
+    # step: ask who I am
     parent = multiprocessing.parent_process()  # who started this process (None in main)
     return {
         "kind": kind,

@@ -24,6 +24,7 @@ from . import Params, helper_names, worker_names
 
 
 def _who_am_i(kind: str, started_by: str) -> dict[str, Any]:
+    # step: ask who I am
     return {
         "kind": kind,
         "started_by": started_by,
