@@ -6,8 +6,9 @@ import pytest
 
 import threeways
 from threeways import Event
+from threeways._standalone import standalone
 
-from ..conftest import FAST
+from ..conftest import FAST, fast_run
 
 SC = threeways.get_scenario("daemon")
 
@@ -105,3 +106,36 @@ def test_a_stuck_program_is_stopped_with_all_it_started(model: str) -> None:
         threeways.run("daemon", model, steps=100, tick=0.05, timeout=0.3)
     assert failed.value.result.failure is not None
     assert failed.value.result.failure.kind == "timeout"
+
+
+def test_the_daemon_runs_until_the_program_ends(model: str) -> None:
+    # its bar does not stop at its last beat: it lasts past main's end, until the program
+    # exits (threading, multiprocessing: a lane of its own) or the daemon is cancelled
+    result = fast_run("daemon", model)
+    p = SC.params(**result.params)
+    spans = SC.timeline(result.events, p)
+    ends = next(e.t for e in result.events if (e.actor, e.action) == ("main", "ends"))
+    assert max(s.end for s in spans if s.actor == "daemon") >= ends
+    labels = [m.label for m in SC.marks(result.events, p)]
+    assert labels[-2:] == [
+        "the daemon beats, main joins the worker",
+        "main ended, daemon cut short",
+    ]
+    in_a_program = model in ("threading", "multiprocessing")
+    assert ("a new interpreter starts" in labels) is in_a_program
+    assert any(s.actor == "program" for s in spans) is in_a_program
+
+
+def test_the_worker_starts_before_its_first_step(model: str) -> None:
+    # its lane begins when it starts, not one tick later at its first step
+    events = [e for e in fast_run("daemon", model).events if e.actor == "worker"]
+    assert [e.action for e in events[:2]] == ["starts", "does step"]
+
+
+@pytest.mark.parametrize("model", ["threading", "multiprocessing"])
+def test_the_standalone_script_is_the_program_itself(model: str) -> None:
+    # show --standalone runs _program directly, as a real program whose exit ends the
+    # daemon, and keeps the comment that says so
+    script = standalone(SC, model)
+    assert "    _program(Recorder(*method), _params(given))" in script
+    assert "run_program" not in script and "when this returns, the program ends" in script

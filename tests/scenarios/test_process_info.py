@@ -3,6 +3,7 @@ where the model puts them; under forkserver the OS parent is the fork server."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 import threeways
 from threeways import Event
 
-from ..conftest import FAST
+from ..conftest import FAST, fast_run
 
 SC = threeways.get_scenario("process_info")
 
@@ -155,3 +156,30 @@ def test_narrative_shows_where_each_worker_lives() -> None:
     task = Event(0, "Ada", "reports", _who("task", "main", 100, 100, task="Ada"))
     assert SC.narrate(process) == "Ada: pid 201, parent 100 (OS parent 7: the fork server)"
     assert SC.narrate(task) == "Ada: task Ada in thread 100"
+
+
+def test_each_lane_is_drawn_as_what_it_is(model: str) -> None:
+    # the timeline says where each lives: workers and helpers in the look of their kind
+    # (a process, a thread, a task), a helper's lane until its starter has joined it
+    result = fast_run("process_info", model)
+    spans = SC.timeline(result.events, SC.params(**result.params))
+    worker_kind, helper_kind = KINDS[model]
+    states = {s.actor: s.state for s in spans if s.state != "waiting"}
+    assert states["Ada"] == f"a {worker_kind}" and states["Ada.1"] == f"a {helper_kind}"
+    assert all(s.end >= s.start for s in spans)
+    assert [s.state for s in spans if s.actor == "main"][-1] == "waiting"
+
+
+@pytest.mark.parametrize(
+    ("model", "calls"),
+    [
+        ("threading", ["os.getpid()", "threading.get_native_id()"]),
+        ("multiprocessing", ["os.getpid()", "multiprocessing.parent_process()", "os.getppid()"]),
+        ("asyncio", ["os.getpid()", "asyncio.current_task()", ".get_name()"]),
+        ("trio", ["os.getpid()", "trio.lowlevel.current_task().name", ".parent_nursery"]),
+    ],
+)
+def test_each_model_asks_who_it_is_itself(model: str, calls: list[str]) -> None:
+    # the lesson is in the model's file: the calls that say where a worker lives
+    source = Path(SC.source_path(model)).read_text(encoding="utf-8")
+    assert [c for c in calls if c not in source] == []

@@ -3,14 +3,17 @@ hand-built LIFO and priority channels wait, like a queue, while they are empty."
 
 from __future__ import annotations
 
+import heapq
+import itertools
+
 import trio
 import trio.testing
 
 import threeways
 from threeways import Event
-from threeways.scenarios.queue_kinds._trio import _LifoChannel, _PriorityChannel
+from threeways.scenarios.queue_kinds._trio import _Channel
 
-from ..conftest import FAST
+from ..conftest import FAST, fast_run
 
 SC = threeways.get_scenario("queue_kinds")
 
@@ -68,9 +71,9 @@ def test_trio_channels_wait_while_empty() -> None:
     # channel keeps its order across sends and receives that interleave
     async def check() -> list[str]:
         got = []
-        stack, heap = _LifoChannel(), _PriorityChannel()
+        stack, heap = _Channel(list.append, list.pop), _Channel(heapq.heappush, heapq.heappop)
 
-        async def take(channel: _LifoChannel) -> None:
+        async def take(channel: _Channel) -> None:
             got.append((await channel.receive())[2])
 
         async with trio.open_nursery() as nursery:
@@ -96,3 +99,17 @@ def test_trio_channels_wait_while_empty() -> None:
         "high too",
         "low",
     ]
+
+
+def test_the_phases_show_each_queue_emptied_in_turn(model: str) -> None:
+    # the timeline marks the filling, then each queue as the consumer empties it (it uses
+    # each item for a tick, so every phase has a width)
+    result = fast_run("queue_kinds", model)
+    marks = SC.marks(result.events, SC.params(**result.params))
+    assert [m.label for m in marks] == [
+        "filling all three",
+        "fifo: oldest first",
+        "lifo: newest first",
+        "priority: smallest first",
+    ]
+    assert all(a.t < b.t for a, b in itertools.pairwise(marks))

@@ -3,13 +3,15 @@ one release too many is refused in every model, with each model's own error."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import trio
 
 import threeways
 from threeways import Event
 
-from ..conftest import FAST
+from ..conftest import FAST, fast_run
 
 SC = threeways.get_scenario("semaphore")
 
@@ -43,11 +45,88 @@ def test_invariants_catch_bad_bookkeeping() -> None:
 
 
 def test_an_accepted_extra_release_is_not_the_expected_observable() -> None:
-    # a run whose extra release went through (a plain Semaphore) does not pass
-    events = [Event(0.0, "worker 1", "goes in", 1), Event(0.1, "worker 1", "comes out", 0)]
+    # a run whose extra release went through (a plain Semaphore) does not pass as bounded
+    events = [
+        Event(0.0, "worker 1", "goes in", 1),
+        Event(0.1, "worker 1", "comes out", 0),
+        Event(0.2, "main", "extra release accepted", "Semaphore"),
+    ]
     observable = SC.observe(events, SC.params(workers=1))
     assert observable["extra release"] == "accepted"
     assert observable != SC.expected(SC.params(workers=1))
+    assert observable == SC.expected(SC.params(workers=1, bounded=False))
+
+
+def test_a_plain_semaphore_takes_the_extra_release(model: str) -> None:
+    # --no-bounded: every model's plain semaphore takes one release too many silently
+    result = threeways.run("semaphore", model, workers=3, limit=2, bounded=False, **FAST)
+    assert result.ok, (result.violations, result.observable)
+    assert result.observable["extra release"] == "accepted"
+    assert not [e for e in result.events if e.action == "extra release refused"]
+
+
+def test_the_rest_wait_outside_until_someone_comes_out(model: str) -> None:
+    # with more workers than slots, exactly `limit` go in before the first one comes out:
+    # the semaphore keeps the others out, the full room lets nobody out sooner
+    result = threeways.run("semaphore", model, workers=7, limit=3, **FAST)
+    assert result.ok, (result.violations, result.observable)
+    actions = [e.action for e in result.events]
+    assert actions[: actions.index("comes out")].count("goes in") == 3
+
+
+def test_the_phases_are_marked_and_main_waits(model: str) -> None:
+    # the timeline names the full room and the slots freeing up; main waits for the workers
+    result = fast_run("semaphore", model)
+    p = SC.params(**result.params)
+    labels = [m.label for m in SC.marks(result.events, p)]
+    assert labels == [
+        "the workers ask for a slot",
+        "full: 5 inside, the rest wait",
+        "slots free up: the rest go in",
+        "one release too many",
+    ]
+    main = [s.state for s in SC.timeline(result.events, p) if s.actor == "main"]
+    assert main == ["waiting"]
+
+
+def test_plain_semaphores_grow_by_one_release_too_many() -> None:
+    # the fact --no-bounded shows: after one release too many a plain semaphore lets
+    # limit + 1 in (threading, multiprocessing, asyncio, trio), a bounded one refuses it
+    import asyncio
+    import multiprocessing
+    import threading
+
+    def free(acquire: Callable[[bool], bool]) -> int:
+        n = 0
+        while acquire(False):  # without waiting: False once no slot is free
+            n += 1
+        return n
+
+    plain = threading.Semaphore(2)
+    plain.release()
+    assert free(plain.acquire) == 3
+    ctx = multiprocessing.get_context("spawn")
+    mp_plain = ctx.Semaphore(2)
+    mp_plain.release()
+    assert free(mp_plain.acquire) == 3
+    with pytest.raises(ValueError):
+        ctx.BoundedSemaphore(2).release()
+
+    async def asyncio_free() -> int:
+        sem = asyncio.Semaphore(2)
+        sem.release()
+        n = 0
+        while not sem.locked():
+            await sem.acquire()
+            n += 1
+        return n
+
+    assert asyncio.run(asyncio_free()) == 3
+    with pytest.raises(ValueError):
+        asyncio.BoundedSemaphore(2).release()
+    trio_plain = trio.Semaphore(2)
+    trio_plain.release()
+    assert trio_plain.value == 3
 
 
 @pytest.mark.parametrize(("workers", "limit"), [(12, 3), (3, 5), (4, 1)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import math
 import os
 import pickle
 import signal
@@ -13,8 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from threeways._protocol import Mark, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
 from threeways._trace import Event, Recorder
 
 
@@ -47,8 +48,10 @@ its daemon children are left running, orphaned.) Both only happen when the progr
 interpreter exits, and threeways runs scenarios inside a long-lived process (the CLI,
 a test). So the threading and multiprocessing models run the seed's program as a real
 program, `python -m` in a child interpreter, and show the real mechanism: the child
-exits, and its daemon dies with it.
-Stopping the daemon some other way inside threeways' process would teach something false.
+exits, and its daemon dies with it (on the timeline, the "program" lane: the daemon's
+bar ends where the program's does, after main's). Stopping the daemon some other way
+inside threeways' process would teach something false. Their standalone scripts (show
+daemon --model threading --standalone) are that program itself.
 
 asyncio has no daemon flag: asyncio.run cancels every task still pending when the main
 coroutine returns, which makes a background task a daemon. Keep a reference to it:
@@ -91,8 +94,9 @@ nursery.start() also gives the "wait until it runs" handshake for free
         }
 
     def finished(self, events: Sequence[Event], p: Params) -> bool:
-        # the daemon's part is to run until it is cut short: done once it cleans up
-        return events[-1].action in ("ends", "finishes", "cleans up")
+        # the daemon's part is to run until it is cut short: done once it cleans up; the
+        # program (threading, multiprocessing) once it exits
+        return events[-1].action in ("ends", "finishes", "cleans up", "exits")
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         steps = [e.detail for e in events if e.actor == "worker" and e.action == "does step"]
@@ -108,7 +112,29 @@ nursery.start() also gives the "wait until it runs" handshake for free
         ]:
             yield "the worker did a step after it finished"
 
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # the daemon runs until something stops it: a cancellation (its cleanup is its last
+        # event) or the end of the program, which is the end of the run; not its last beat
+        spans = super().timeline(events, p)
+        daemon = [e for e in events if e.actor == "daemon"]
+        exits = [e.t for e in events if (e.actor, e.action) == ("program", "exits")]
+        if daemon and daemon[-1].action != "cleans up":
+            spans.append(Span("daemon", daemon[-1].t, exits[0] if exits else math.inf, "running"))
+        return spans
+
+    def marks(self, events: Sequence[Event], p: Params) -> list[Mark]:
+        # a new interpreter starts (threading, multiprocessing); the daemon beats while main
+        # joins the worker; main has ended, the daemon has not
+        labels = {
+            ("program", "starts"): "a new interpreter starts",
+            ("daemon", "starts"): "the daemon beats, main joins the worker",
+            ("main", "ends"): "main ended, daemon cut short",
+        }
+        return [Mark(e.t, labels[key]) for e in events if (key := (e.actor, e.action)) in labels]
+
     def narrate(self, event: Event) -> str:
+        if (event.actor, event.action) == ("program", "exits"):
+            return f"the program exits (code {event.detail}), and its daemon with it"
         if (event.actor, event.action) == ("main", "ends"):
             if event.detail == {"daemon running": True}:
                 return "main ends while the daemon still runs: the daemon is cut short"
@@ -143,12 +169,14 @@ def run_program(module: str, trace: Recorder, p: Params) -> None:
     """
     with trace.child_sink() as sink:
         blob = base64.b64encode(pickle.dumps((sink, p))).decode()
+        trace.record("program", "starts", f"python -m {module}")
         child = subprocess.Popen([sys.executable, "-m", module, blob], **_own_group())
         try:
             code = child.wait(p.timeout)
         except BaseException:
             _kill_group(child)
             raise
+        trace.record("program", "exits", code)
     if code:
         raise ChildProcessError(f"python -m {module} exited with code {code}")
 

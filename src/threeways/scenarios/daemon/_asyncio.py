@@ -36,6 +36,7 @@ async def _daemon(trace: Recorder, running: asyncio.Event, p: Params) -> None:
 
 
 async def _worker(trace: Recorder, p: Params) -> None:
+    trace.record("worker", "starts")
     for step in range(1, p.steps + 1):
         # step: do a step of work
         await asyncio.sleep(p.tick)
@@ -58,8 +59,8 @@ async def _program(trace: Recorder, p: Params) -> None:
         await worker
         trace.record("main", "has joined the worker")
     # step: end the main flow
+    # when this returns, asyncio.run cancels the daemon, still pending, and waits for it
     trace.record("main", "ends", {"daemon running": not daemon.done()})
-    # returning ends asyncio.run's main coroutine: it cancels the daemon, still pending
 
 
 def main(trace: Recorder, p: Params) -> None:

@@ -8,10 +8,11 @@ then joins every child: the others run to their end. ``terminate()`` sends SIGTE
 not run, as with a daemon thread. A parent killed by a signal runs no ``atexit`` function
 and leaves its daemons running. A daemon process may not start children of its own.
 
-The exit handler only runs when the parent process exits, and threeways runs inside a
-long-lived process (the CLI, a test). So ``main`` runs ``_program``, the seed's program,
-as a real program in a child interpreter (``python -m`` this module): when its main flow
-returns, the real exit handler terminates the daemon, as it would in your program.
+The exit handler only runs when the parent process exits. ``_program`` is the seed's
+program: run as a script (``show daemon --model multiprocessing --standalone``), it is the
+whole program. Inside threeways, a long-lived process (the CLI, a test), ``main`` runs it
+in a child interpreter (``python -m`` this module): when its main flow returns, the real
+exit handler terminates the daemon, as it would in your program.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def _daemon(trace: Recorder, running: Event, p: Params) -> None:
 
 
 def _worker(trace: Recorder, p: Params) -> None:
+    trace.record("worker", "starts")
     for step in range(1, p.steps + 1):
         # step: do a step of work
         time.sleep(p.tick)
@@ -68,8 +70,9 @@ def _program(trace: Recorder, p: Params) -> None:
     join_all([worker], p.timeout)
     trace.record("main", "has joined the worker")
     # step: end the main flow
+    # when this returns, the program ends: multiprocessing's exit handler terminates the
+    # daemon (SIGTERM), then joins the other children
     trace.record("main", "ends", {"daemon running": daemon.is_alive()})
-    # returning ends the program: multiprocessing's exit handler terminates the daemon
 
 
 def main(trace: Recorder, p: Params) -> None:

@@ -6,11 +6,11 @@ When the main thread's code is done, Python waits for every non-daemon thread
 wherever it is, mid-sleep or mid-step, with no exception raised in it, so its
 ``finally`` block never runs. ``daemon=True`` must be set before ``start()``.
 
-That only happens when an interpreter exits, and threeways runs inside a long-lived
-process (the CLI, a test) that must not be ended nor left with a thread beating for ever.
-So ``main`` runs ``_program``, the seed's program, as a real program in a child
-interpreter (``python -m`` this module): its exit is the real thing, and kills the daemon
-thread exactly as it would kill yours.
+That only happens when an interpreter exits. ``_program`` is the seed's program: run as a
+script (``show daemon --model threading --standalone``), it is the whole program. Inside
+threeways, a long-lived process (the CLI, a test) that must not end nor keep a thread
+beating for ever, ``main`` runs it in a child interpreter (``python -m`` this module):
+its exit is the real thing, and kills the daemon thread exactly as it would kill yours.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ def _daemon(trace: Recorder, running: threading.Event, p: Params) -> None:
 
 
 def _worker(trace: Recorder, p: Params) -> None:
+    trace.record("worker", "starts")
     for step in range(1, p.steps + 1):
         # step: do a step of work
         time.sleep(p.tick)
@@ -64,8 +65,9 @@ def _program(trace: Recorder, p: Params) -> None:
         raise TimeoutError(f"the worker still runs after {p.timeout:g}s")
     trace.record("main", "has joined the worker")
     # step: end the main flow
+    # when this returns, the program ends: Python exits without waiting for the daemon
+    # thread, which stops wherever it is, mid-sleep or mid-beat
     trace.record("main", "ends", {"daemon running": daemon.is_alive()})
-    # returning ends the program: Python exits without waiting for the daemon thread
 
 
 def main(trace: Recorder, p: Params) -> None:

@@ -38,6 +38,7 @@ async def _daemon(
 
 
 async def _worker(trace: Recorder, p: Params) -> None:
+    trace.record("worker", "starts")
     for step in range(1, p.steps + 1):
         # step: do a step of work
         await trio.sleep(p.tick)

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import threading
+import math
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
+from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
 _WORKERS = ("Ada", "Grace", "Guido", "Linus", "Barbara", "Ken", "Dennis", "Margaret")
+
+
+KIND_STATES = {
+    "main": "main program",
+    "process": "a process",
+    "thread": "a thread",
+    "task": "a task",
+}
+"""What each kind of worker is drawn as on the timeline: where it lives, at a glance."""
 
 
 def worker_names(n: int) -> list[str]:
@@ -25,29 +32,6 @@ def worker_names(n: int) -> list[str]:
 def helper_names(worker: str, n: int) -> list[str]:
     """The names of the helpers a worker starts inside itself: ``Ada.1``, ``Ada.2``..."""
     return [f"{worker}.{k}" for k in range(1, n + 1)]
-
-
-def identity(kind: str, started_by: str, task: str | None = None) -> dict[str, Any]:
-    """Who the caller is, as the operating system and Python see it.
-
-    ``kind`` is what the worker is in its model (``"process"``, ``"thread"``, ``"task"``,
-    or ``"main"``); ``task`` is the name of the current task for asyncio and trio, which the
-    operating system cannot see. ``tid`` is the thread's native id (the kernel's), unique
-    among the threads alive on the machine. ``parent`` is the pid of the process that
-    started this one, as multiprocessing knows it (None in the main program); ``ppid`` is
-    the parent as the operating system knows it, which under forkserver is the fork server.
-    """
-    parent = multiprocessing.parent_process()
-    return {
-        "kind": kind,
-        "started_by": started_by,
-        "pid": os.getpid(),
-        "parent": None if parent is None else parent.pid,
-        "ppid": os.getppid(),
-        "thread": threading.current_thread().name,
-        "tid": threading.get_native_id(),
-        "task": task,
-    }
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +70,11 @@ the thread and process workers stay alive until all of them have reported: they 
 a Barrier with the main program (threading.Barrier, multiprocessing's Barrier), and
 alive together they must all differ. Tasks are named here when they are created, so
 their names differ by construction and nothing needs to wait.
+
+Each model asks in its own `_who_am_i` (os.getpid(), os.getppid(),
+threading.get_native_id(), and parent_process() or the current task where the model has
+them), and the timeline draws each lane as what it is: the main program, a process, a
+thread or a task.
 """
     uses = {
         "threading": "Thread(name=...); a Barrier keeps them alive together; threads inside",
@@ -113,16 +102,36 @@ their names differ by construction and nothing needs to wait.
         if event.action != "reports":
             return super().narrate(event)
         who = event.detail
-        task = who["task"]
+        task = who.get("task")
         where = {
             "main": f"pid {who['pid']}, parent {who['ppid']}, thread {who['thread']}",
-            "process": f"pid {who['pid']}, parent {who['parent']}" + _os_parent(who),
+            "process": f"pid {who['pid']}, parent {who.get('parent')}" + _os_parent(who),
             "thread": f"thread {who['tid']} in pid {who['pid']}",
             "task": f"task {task} in thread {who['tid']}",
         }.get(who["kind"], str(who))
-        if who["kind"] == "main" and who["task"]:
+        if who["kind"] == "main" and task:
             where += f", task {task.rsplit('.', 1)[-1]}"  # trio: main's qualified name
         return f"{event.actor}: {where}"
+
+    def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
+        # each lane in the look of what it is (the main program, a process, a thread, a
+        # task), from its report on; waiting is waiting, and main waits until the run ends.
+        # A helper only reports: it lives until its starter goes on from joining it.
+        spans = []
+        for actor in dict.fromkeys(e.actor for e in events):
+            own = [e for e in events if e.actor == actor]
+            who: dict[str, Any] = next((e.detail for e in own if e.action == "reports"), {})
+            state = KIND_STATES.get(who.get("kind", ""), "running")
+            ends = [after.t for after in own[1:]] + [math.inf]
+            for e, end in zip(own, ends, strict=True):
+                if e.action.startswith("waits"):
+                    spans.append(Span(actor, e.t, end, "waiting"))
+                elif end != math.inf:
+                    spans.append(Span(actor, e.t, end, state))
+                elif len(own) == 1 and who.get("started_by") not in ("", "main", None):
+                    starter = [x.t for x in events if x.actor == who["started_by"] and x.t > e.t]
+                    spans.append(Span(actor, e.t, starter[0] if starter else e.t, state))
+        return spans
 
     def finished(self, events: Sequence[Event], p: Params) -> bool:
         # a worker ends; main and each helper only report
@@ -147,7 +156,8 @@ their names differ by construction and nothing needs to wait.
 
 def _os_parent(who: dict[str, Any]) -> str:
     """The operating system's parent, when it is not the one who started the process."""
-    return "" if who["ppid"] == who["parent"] else f" (OS parent {who['ppid']}: the fork server)"
+    same = who["ppid"] == who.get("parent")
+    return "" if same else f" (OS parent {who['ppid']}: the fork server)"
 
 
 def _check(
@@ -157,8 +167,8 @@ def _check(
     if who["kind"] == "process":
         if who["pid"] == starter["pid"]:
             yield f"process {name} has its starter's pid {who['pid']}"
-        if who["parent"] != starter["pid"]:
-            yield f"process {name}'s parent is {who['parent']}, not its starter {starter['pid']}"
+        if (parent := who.get("parent")) != starter["pid"]:
+            yield f"process {name}'s parent is {parent}, not its starter {starter['pid']}"
     elif who["kind"] == "thread":
         if who["pid"] != starter["pid"]:
             yield f"thread {name} is in process {who['pid']}, not its starter's {starter['pid']}"
@@ -167,7 +177,7 @@ def _check(
     elif who["kind"] == "task":
         if (who["pid"], who["tid"]) != (main["pid"], main["tid"]):
             yield f"task {name} runs outside the main thread, in {who['pid']}/{who['tid']}"
-        if who["task"] == starter["task"]:
+        if who.get("task") == starter.get("task"):
             yield f"task {name} is its starter's task {who['task']!r}"
     else:
         yield f"{name} is an unknown kind of worker: {who['kind']!r}"
@@ -176,7 +186,7 @@ def _check(
 def _distinct(workers: list[tuple[str, dict[str, Any]]]) -> Iterator[str]:
     """Workers alive together differ: processes by pid, threads by thread, tasks by name."""
     key = {"process": "pid", "thread": "tid", "task": "task"}
-    seen = Counter((w["kind"], w[key[w["kind"]]]) for _, w in workers if w["kind"] in key)
+    seen = Counter((w["kind"], w.get(key[w["kind"]])) for _, w in workers if w["kind"] in key)
     for (kind, value), n in sorted(seen.items(), key=str):
         if n > 1:
             yield f"{n} {kind} workers share the {key[kind]} {value}"

@@ -13,26 +13,42 @@ picklable, so that spawn and forkserver can start them.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from threeways import Recorder
 from threeways._support import join_all
 
-from . import Params, helper_names, identity, worker_names
+from . import Params, helper_names, worker_names
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Barrier
 
 
+def _who_am_i(kind: str, started_by: str) -> dict[str, Any]:
+    # step: ask who I am
+    parent = multiprocessing.parent_process()  # who started this process (None in main)
+    return {
+        "kind": kind,
+        "started_by": started_by,
+        "pid": os.getpid(),  # this process's own
+        "parent": None if parent is None else parent.pid,
+        "ppid": os.getppid(),  # the OS's parent: under forkserver, the fork server
+        "thread": threading.current_thread().name,
+        "tid": threading.get_native_id(),
+    }
+
+
 def _helper(trace: Recorder, name: str, starter: str, p: Params) -> None:
     # step: report who I am
-    trace.record(name, "reports", identity("thread", starter))
+    trace.record(name, "reports", _who_am_i("thread", starter))
 
 
 def _worker(trace: Recorder, name: str, everyone: Barrier, p: Params) -> None:
     # step: report who I am
-    trace.record(name, "reports", identity("process", "main"))
+    trace.record(name, "reports", _who_am_i("process", "main"))
     # step: start helpers inside me
     helpers = [  # threads inside this process, as in the seed article
         threading.Thread(target=_helper, args=(trace, helper, name, p), name=helper)
@@ -52,7 +68,7 @@ def _worker(trace: Recorder, name: str, everyone: Barrier, p: Params) -> None:
 def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: report who I am
-    trace.record("main", "reports", identity("main", ""))
+    trace.record("main", "reports", _who_am_i("main", ""))
     # own step: a barrier for the workers and main
     everyone = ctx.Barrier(p.workers + 1)
     with trace.child_sink() as sink:
@@ -64,6 +80,7 @@ def main(trace: Recorder, p: Params) -> None:
         for worker in workers:
             worker.start()
         # own step: stay alive until every worker has reported
+        trace.record("main", "waits for the others")
         everyone.wait(p.timeout)
         # step: wait for the workers
         join_all(workers, p.timeout)

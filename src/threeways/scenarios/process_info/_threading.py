@@ -10,22 +10,36 @@ ends: alive together, their ids must differ.
 
 from __future__ import annotations
 
+import os
 import threading
+from typing import Any
 
 from threeways import Recorder
 from threeways._support import join_all
 
-from . import Params, helper_names, identity, worker_names
+from . import Params, helper_names, worker_names
+
+
+def _who_am_i(kind: str, started_by: str) -> dict[str, Any]:
+    # step: ask who I am
+    return {
+        "kind": kind,
+        "started_by": started_by,  # a thread cannot ask who started it: it is told
+        "pid": os.getpid(),  # its process's: every thread of a process has the same
+        "ppid": os.getppid(),
+        "thread": threading.current_thread().name,
+        "tid": threading.get_native_id(),  # the kernel's id for this thread: its own
+    }
 
 
 def _helper(trace: Recorder, name: str, starter: str, p: Params) -> None:
     # step: report who I am
-    trace.record(name, "reports", identity("thread", starter))
+    trace.record(name, "reports", _who_am_i("thread", starter))
 
 
 def _worker(trace: Recorder, name: str, everyone: threading.Barrier, p: Params) -> None:
     # step: report who I am
-    trace.record(name, "reports", identity("thread", "main"))
+    trace.record(name, "reports", _who_am_i("thread", "main"))
     # step: start helpers inside me
     helpers = [
         threading.Thread(target=_helper, args=(trace, helper, name, p), name=helper)
@@ -44,7 +58,7 @@ def _worker(trace: Recorder, name: str, everyone: threading.Barrier, p: Params) 
 
 def main(trace: Recorder, p: Params) -> None:
     # step: report who I am
-    trace.record("main", "reports", identity("main", ""))
+    trace.record("main", "reports", _who_am_i("main", ""))
     # own step: a barrier for the workers and main
     everyone = threading.Barrier(p.workers + 1)
     # step: start the workers
@@ -55,6 +69,7 @@ def main(trace: Recorder, p: Params) -> None:
     for worker in workers:
         worker.start()
     # own step: stay alive until every worker has reported
+    trace.record("main", "waits for the others")
     everyone.wait(p.timeout)
     # step: wait for the workers
     join_all(workers, p.timeout)

@@ -12,15 +12,28 @@ nothing needs to wait for the others.
 
 from __future__ import annotations
 
+import os
+import threading
+from typing import Any
+
 import trio
 
 from threeways import Recorder
 
-from . import Params, helper_names, identity, worker_names
+from . import Params, helper_names, worker_names
 
 
-def _task_name() -> str:
-    return trio.lowlevel.current_task().name
+def _who_am_i(kind: str, started_by: str) -> dict[str, Any]:
+    # step: ask who I am
+    return {
+        "kind": kind,
+        "started_by": started_by,
+        "pid": os.getpid(),
+        "ppid": os.getppid(),
+        "thread": threading.current_thread().name,
+        "tid": threading.get_native_id(),  # trio.run's thread, the same for every task
+        "task": trio.lowlevel.current_task().name,  # a task's own: the OS cannot see it
+    }
 
 
 def _parent_task_name() -> str:
@@ -33,32 +46,33 @@ async def _helper(trace: Recorder, name: str, p: Params) -> None:
     # own step: ask trio who started me
     starter = _parent_task_name()  # the other models are told; trio knows
     # step: report who I am
-    trace.record(name, "reports", identity("task", starter, _task_name()))
+    trace.record(name, "reports", _who_am_i("task", starter))
 
 
 async def _worker(trace: Recorder, name: str, p: Params) -> None:
     # step: report who I am
-    trace.record(name, "reports", identity("task", "main", _task_name()))
+    trace.record(name, "reports", _who_am_i("task", "main"))
     async with trio.open_nursery() as nursery:
         # step: start helpers inside me
         for helper in helper_names(name, p.helpers):
             nursery.start_soon(_helper, trace, helper, p, name=helper)
         # step: wait for my helpers
-    # leaving the nursery waits for every helper
+    # leaving the nursery waited for every helper
     # step: end
     trace.record(name, "ends")
 
 
 async def _main(trace: Recorder, p: Params) -> None:
     # step: report who I am
-    trace.record("main", "reports", identity("main", "", _task_name()))
+    trace.record("main", "reports", _who_am_i("main", ""))
     with trio.fail_after(p.timeout):
         async with trio.open_nursery() as nursery:
             # step: start the workers
             for name in worker_names(p.workers):
                 nursery.start_soon(_worker, trace, name, p, name=name)
             # step: wait for the workers
-        # leaving the nursery waits for every worker
+            trace.record("main", "waits for the workers")
+        # leaving the nursery waited for every worker
 
 
 def main(trace: Recorder, p: Params) -> None:

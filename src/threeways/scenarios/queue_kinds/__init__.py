@@ -7,13 +7,15 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from threeways._protocol import Mark, Scenario, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
 from threeways._support import names
 from threeways._trace import Event
 
 KINDS = ("fifo", "lifo", "priority")
 """The three queues, in the order the consumer empties them."""
+ORDERS = {"fifo": "oldest first", "lifo": "newest first", "priority": "smallest first"}
+"""What each queue gives back first: first in first out, last in first out, the smallest."""
 
 Entry = tuple[int, int, str]
 """What goes on a queue: (priority, arrival number, item). A priority queue compares whole
@@ -46,7 +48,8 @@ A queue's kind is the order in which it gives items back: a FIFO queue (queue.Qu
 first in, first out, like a checkout line; a LIFO queue (queue.LifoQueue) last in, first
 out, like a stack of plates; a priority queue (queue.PriorityQueue) the smallest entry
 first, whenever it came. The producer puts the same items, with their priorities, on all
-three; the consumer empties them one after the other.
+three, one item a tick; the consumer empties them one after the other, using each item
+for a tick, so the timeline shows the three orders one after the other.
 
 A priority queue compares whole entries, so each is (priority, arrival number, item): the
 arrival number keeps equal priorities in arrival order and the items themselves are never
@@ -99,6 +102,14 @@ which is how queue.Queue is built on threading.Condition.
         if events[-1].actor == "producer":
             return events[-1].action == "has put every item"
         return sum(e.action == "gets" for e in events) == p.items * len(KINDS)
+
+    def marks(self, events: Sequence[Event], p: Params) -> list[Mark]:
+        # the producer fills the three queues, then the consumer empties each in its order
+        found = [Mark(events[0].t, "filling all three")] if events else []
+        for e in events:
+            if e.action == "gets" and not any(m.label.startswith(e.detail["queue"]) for m in found):
+                found.append(Mark(e.t, f"{e.detail['queue']}: {ORDERS[e.detail['queue']]}"))
+        return found
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         all_in = False

@@ -19,15 +19,13 @@ from . import Entry, Params, entries
 async def _producer(
     trace: Recorder, queues: dict[str, asyncio.Queue[Entry]], all_in: asyncio.Event, p: Params
 ) -> None:
-    for entry in entries(p):
+    for priority, n, item in entries(p):  # n, the arrival number, breaks ties
         # step: bring the next item
         await asyncio.sleep(p.tick)
         # step: put it on every queue
         for kind, q in queues.items():
-            await q.put(entry)
-            trace.record(
-                "producer", "puts", {"queue": kind, "item": entry[2], "priority": entry[0]}
-            )
+            await q.put((priority, n, item))  # a priority queue compares whole entries
+            trace.record("producer", "puts", {"queue": kind, "item": item, "priority": priority})
     # step: say every item is in
     trace.record("producer", "has put every item")
     all_in.set()
@@ -44,6 +42,8 @@ async def _consumer(
         for _ in range(p.items):
             _, _, item = await q.get()
             trace.record("consumer", "gets", {"queue": kind, "item": item})
+            # step: use it
+            await asyncio.sleep(p.tick)
 
 
 async def _main(trace: Recorder, p: Params) -> None:

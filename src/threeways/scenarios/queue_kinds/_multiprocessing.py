@@ -3,11 +3,10 @@
 ``multiprocessing`` has only a FIFO queue: ``ctx.Queue`` pickles each entry and sends it
 through a pipe, written by a feeder thread in the putting process. Its managers serve
 FIFO queues only too, so ``_QueueManager`` registers ``queue.LifoQueue`` and
-``queue.PriorityQueue``: the manager runs them in its own process and hands out proxies,
-and every ``put`` and ``get`` on a proxy is a round trip to that process. ``with`` starts
-the manager and shuts it down. The manager's class is top-level because its process runs
-``_QueueManager._run_server``, which spawn and forkserver pickle by name; the registry
-travels to it as an argument. ``register`` is a class method: call it once, at import.
+``queue.PriorityQueue``: the manager runs them in a process of its own and hands out
+proxies, and every ``put`` and ``get`` on a proxy is a round trip to that process.
+``with`` starts the manager and shuts it down; its class is top-level and registered at
+import, so that spawn and forkserver find it by name in the manager's process.
 """
 
 from __future__ import annotations
@@ -15,16 +14,13 @@ from __future__ import annotations
 import queue
 import time
 from multiprocessing.managers import BaseManager
-from typing import TYPE_CHECKING, Protocol
+from multiprocessing.synchronize import Event
+from typing import Protocol
 
 from threeways import Recorder
 from threeways._support import join_all
 
 from . import Entry, Params, entries
-
-if TYPE_CHECKING:
-    from multiprocessing.queues import Queue
-    from multiprocessing.synchronize import Event
 
 
 class _QueueManager(BaseManager):
@@ -43,15 +39,13 @@ class _Queue(Protocol):
 
 
 def _producer(trace: Recorder, queues: dict[str, _Queue], all_in: Event, p: Params) -> None:
-    for entry in entries(p):
+    for priority, n, item in entries(p):  # n, the arrival number, breaks ties
         # step: bring the next item
         time.sleep(p.tick)
         # step: put it on every queue
         for kind, q in queues.items():
-            q.put(entry)
-            trace.record(
-                "producer", "puts", {"queue": kind, "item": entry[2], "priority": entry[0]}
-            )
+            q.put((priority, n, item))  # a priority queue compares whole entries
+            trace.record("producer", "puts", {"queue": kind, "item": item, "priority": priority})
     # step: say every item is in
     trace.record("producer", "has put every item")
     all_in.set()
@@ -67,6 +61,8 @@ def _consumer(trace: Recorder, queues: dict[str, _Queue], all_in: Event, p: Para
         for _ in range(p.items):
             _, _, item = q.get(timeout=p.timeout)
             trace.record("consumer", "gets", {"queue": kind, "item": item})
+            # step: use it
+            time.sleep(p.tick)
 
 
 def main(trace: Recorder, p: Params) -> None:
@@ -74,7 +70,7 @@ def main(trace: Recorder, p: Params) -> None:
     # own step: start a manager for the LIFO and priority queues
     with _QueueManager(ctx=ctx) as manager:
         # step: set up the three queues
-        fifo: Queue[Entry] = ctx.Queue()  # a real multiprocessing queue: a pipe
+        fifo = ctx.Queue()  # a real multiprocessing queue: a pipe
         queues: dict[str, _Queue] = {
             "fifo": fifo,
             "lifo": manager.LifoQueue(),  # type: ignore[attr-defined]  # a proxy
@@ -91,4 +87,4 @@ def main(trace: Recorder, p: Params) -> None:
                 worker.start()
             # step: wait for both to finish
             join_all(workers, p.timeout)
-        fifo.close()
+        fifo.close()  # main's end of its pipe: now, not whenever it is garbage-collected

@@ -22,15 +22,13 @@ from . import Entry, Params, entries
 def _producer(
     trace: Recorder, queues: dict[str, queue.Queue[Entry]], all_in: threading.Event, p: Params
 ) -> None:
-    for entry in entries(p):
+    for priority, n, item in entries(p):  # n, the arrival number, breaks ties
         # step: bring the next item
         time.sleep(p.tick)
         # step: put it on every queue
         for kind, q in queues.items():
-            q.put(entry)
-            trace.record(
-                "producer", "puts", {"queue": kind, "item": entry[2], "priority": entry[0]}
-            )
+            q.put((priority, n, item))  # a priority queue compares whole entries
+            trace.record("producer", "puts", {"queue": kind, "item": item, "priority": priority})
     # step: say every item is in
     trace.record("producer", "has put every item")
     all_in.set()
@@ -48,6 +46,8 @@ def _consumer(
         for _ in range(p.items):
             _, _, item = q.get(timeout=p.timeout)
             trace.record("consumer", "gets", {"queue": kind, "item": item})
+            # step: use it
+            time.sleep(p.tick)
 
 
 def main(trace: Recorder, p: Params) -> None:

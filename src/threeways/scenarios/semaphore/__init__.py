@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from threeways._protocol import Mark, Scenario, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -19,9 +19,9 @@ def worker_names(n: int) -> list[str]:
     return names((), n, "worker")
 
 
-def room_is_full(inside: int, entered: int, limit: int, workers: int) -> bool:
+def room_is_full(inside: int, entered: int, p: Params) -> bool:
     """Whether a worker inside may start work: every slot is taken, or nobody is left outside."""
-    return inside == limit or entered == workers
+    return inside == p.limit or entered == p.workers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -29,6 +29,11 @@ class Params(_BaseParams):
     workers: int = param(8, "how many workers want a slot", min=1, max=100)
     limit: int = param(
         5, "how many slots: at most this many workers inside at once", min=1, max=100
+    )
+    bounded: bool = param(
+        True,
+        "a bounded semaphore, which refuses one release too many (--no-bounded: a plain "
+        "one, which takes it and has a slot too many from then on)",
     )
     tick: float = param(0.1, "seconds per tick: scales every sleep in the scenario", min=0)
 
@@ -57,6 +62,8 @@ ValueError. trio's bounded equivalent, Semaphore(n, max_value=n), raises ValueEr
 but trio's own documentation points to CapacityLimiter for "at most n tasks at once",
 and that is what the trio model uses: it remembers which task borrowed each token, so a
 release by a task that holds none raises RuntimeError, and a task cannot borrow twice.
+Run it with --no-bounded to see a plain Semaphore (trio.Semaphore(n) in trio) take that
+release without a word: from then on it lets limit + 1 in.
 
 trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
 """
@@ -72,16 +79,16 @@ trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
         return {
             "runs": dict.fromkeys(sorted(worker_names(p.workers)), 1),
             "peak": min(p.limit, p.workers),
-            "extra release": "refused",
+            "extra release": "refused" if p.bounded else "accepted",
         }
 
     def observe(self, events: Sequence[Event], p: Params) -> dict[str, object]:
         runs = Counter(e.actor for e in events if e.action == "goes in")
-        refused = any(e.action == "extra release refused" for e in events)
+        extra = [e.action for e in events if e.action.startswith("extra release ")]
         return {
             "runs": dict(sorted(runs.items())),
             "peak": max(_inside(events), default=0),
-            "extra release": "refused" if refused else "accepted",
+            "extra release": extra[-1].removeprefix("extra release ") if extra else None,
         }
 
     def narrate(self, event: Event) -> str:
@@ -91,10 +98,35 @@ trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
             return f"{event.actor} comes out ({event.detail} still inside)"
         if event.action == "extra release refused":
             return f"{event.actor} releases once too often: refused, {event.detail}"
+        if event.action == "extra release accepted":
+            return (
+                f"{event.actor} releases once too often: accepted without a word, the "
+                f"{event.detail} now has a slot too many"
+            )
         return super().narrate(event)
 
     def finished(self, events: Sequence[Event], p: Params) -> bool:
-        return events[-1].action in ("comes out", "extra release refused")
+        return events[-1].action == "comes out" or events[-1].action.startswith("extra release")
+
+    def marks(self, events: Sequence[Event], p: Params) -> list[Mark]:
+        # the room fills; it is full (the rest wait outside); slots free up and the rest go
+        # in; one release too many
+        full = min(p.limit, p.workers)
+        rest = ", the rest wait" if p.workers > p.limit else ""
+        phases = [
+            ("waits for a slot", None, "the workers ask for a slot"),
+            ("goes in", full, f"full: {full} inside{rest}"),
+            ("comes out", None, "slots free up: the rest go in" if rest else "they come out"),
+        ]
+        found: list[Mark] = []
+        for e in events:
+            if len(found) < len(phases):
+                action, detail, label = phases[len(found)]
+                if e.action == action and detail in (None, e.detail):
+                    found.append(Mark(e.t, label))
+            if e.action.startswith("extra release"):
+                found.append(Mark(e.t, "one release too many"))
+        return found
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         inside: set[str] = set()
@@ -107,7 +139,7 @@ trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
                 if e.actor not in inside:
                     yield f"{e.actor} came out without going in"
                 inside.discard(e.actor)
-            elif e.action == "extra release refused" and inside:
+            elif e.action.startswith("extra release") and inside:
                 yield f"the extra release came while {len(inside)} were still inside"
             if e.action in ("goes in", "comes out") and e.detail != len(inside):
                 yield f"{e.actor} saw {e.detail} inside at t={e.t:.3f}s, events say {len(inside)}"

@@ -3,9 +3,10 @@
 ``async with slots:`` waits for a free slot and gives it back on the way out, even if
 the task is cancelled; ``asyncio.timeout`` bounds the whole run, since asyncio's
 primitives take no timeout. The tasks share one thread, so the room's count needs no
-lock; waiting for the room to fill does: ``asyncio.Condition.wait_for`` must be called
-holding the condition's lock, as with threads. One release too many raises ValueError,
-exactly as with ``threading.BoundedSemaphore``.
+lock; waiting for the room to fill does: ``asyncio.Condition.wait_for`` and
+``notify_all`` must be called holding the condition's lock, as with threads. One release
+too many raises ValueError, exactly as with ``threading.BoundedSemaphore`` (with
+``--no-bounded``, a plain ``asyncio.Semaphore`` takes it).
 """
 
 from __future__ import annotations
@@ -27,59 +28,52 @@ class _Room:
     entered: int = 0
 
 
-async def _go_in(trace: Recorder, name: str, room: _Room) -> None:
-    async with room.changed:
-        room.inside += 1
-        room.entered += 1
-        trace.record(name, "goes in", room.inside)
-        room.changed.notify_all()
-
-
 async def _wait_for_full_room(room: _Room, p: Params) -> None:
     async with room.changed:
-        await room.changed.wait_for(
-            lambda: room_is_full(room.inside, room.entered, p.limit, p.workers)
-        )
-
-
-async def _come_out(trace: Recorder, name: str, room: _Room) -> None:
-    room.inside -= 1  # no await in between: no other task can run, no lock needed
-    trace.record(name, "comes out", room.inside)
+        await room.changed.wait_for(lambda: room_is_full(room.inside, room.entered, p))
 
 
 async def _worker(
-    trace: Recorder, name: str, slots: asyncio.BoundedSemaphore, room: _Room, p: Params
+    trace: Recorder, name: str, slots: asyncio.Semaphore, room: _Room, p: Params
 ) -> None:
     # step: wait for a free slot
     trace.record(name, "waits for a slot")
     async with slots:
         # step: go in
-        await _go_in(trace, name, room)
+        async with room.changed:  # notify_all needs the lock, even in one thread
+            room.inside += 1
+            room.entered += 1
+            trace.record(name, "goes in", room.inside)
+            room.changed.notify_all()
         # step: wait for a full room
         await _wait_for_full_room(room, p)
         # step: work
         await asyncio.sleep(WORK_TICKS * p.tick)
         # step: come out
-        await _come_out(trace, name, room)
+        room.inside -= 1  # no await in between: no other task can run, no lock needed
+        trace.record(name, "comes out", room.inside)
 
 
-def _release_once_too_often(trace: Recorder, slots: asyncio.BoundedSemaphore) -> None:
+def _release_once_too_often(trace: Recorder, slots: asyncio.Semaphore) -> None:
     try:
         slots.release()  # every slot is free again: this release has nothing to give back
-    except ValueError as error:  # a plain asyncio.Semaphore would silently grow
+    except ValueError as error:
         trace.record("main", "extra release refused", f"ValueError: {error}")
+    else:  # a plain Semaphore just counts one more free slot: limit + 1 from now on
+        trace.record("main", "extra release accepted", type(slots).__name__)
 
 
 async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the slots
-    slots = asyncio.BoundedSemaphore(p.limit)
+    slots = asyncio.BoundedSemaphore(p.limit) if p.bounded else asyncio.Semaphore(p.limit)
     room = _Room()
     async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
         # step: start the workers
         for name in worker_names(p.workers):
             tg.create_task(_worker(trace, name, slots, room, p))
         # step: wait for everyone to finish
-    # leaving the TaskGroup waits for every task
+        trace.record("main", "waits for the workers")
+    # leaving the TaskGroup waited for every task
     # step: release once too often
     _release_once_too_often(trace, slots)
 

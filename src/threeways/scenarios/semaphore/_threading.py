@@ -1,11 +1,12 @@
 """semaphore with threads: a threading.BoundedSemaphore(limit) lets ``limit`` workers in.
 
-Each worker is a thread. ``slots.acquire(timeout=...)`` takes a slot or waits for one;
-``slots.release()`` in a ``finally`` gives it back whatever happens (``with slots:`` does
-the same, but its wait has no timeout, and a thread cannot be cancelled). The room's
-count is shared by all the threads, so it changes only under ``changed``, a Condition
-whose ``wait_for`` lets a worker sleep until the room is full. After everyone is done,
-one release too many raises ValueError: that is what "bounded" adds to a Semaphore.
+Each worker is a thread. ``slots.acquire(timeout=...)`` takes a slot or waits for one,
+and ``release()`` in a ``finally`` gives it back whatever happens (``with slots:`` would
+wait without a timeout, and a thread cannot be cancelled). The room's count is shared by
+the threads, so it changes only under ``changed``, a Condition whose ``wait_for`` sleeps
+until the room is full. One release too many raises ValueError: that is what "bounded"
+adds to a Semaphore (with ``--no-bounded``, a plain ``threading.Semaphore`` takes it
+without a word, and has one slot more than it should).
 """
 
 from __future__ import annotations
@@ -29,59 +30,48 @@ class _Room:
     entered: int = 0
 
 
-def _go_in(trace: Recorder, name: str, room: _Room) -> None:
-    with room.changed:
-        room.inside += 1
-        room.entered += 1
-        trace.record(name, "goes in", room.inside)  # under the lock: events keep the count's order
-        room.changed.notify_all()
-
-
 def _wait_for_full_room(name: str, room: _Room, p: Params) -> None:
     with room.changed:
-        full = room.changed.wait_for(
-            lambda: room_is_full(room.inside, room.entered, p.limit, p.workers), p.timeout
-        )
-    if not full:
-        raise TimeoutError(f"{name} waited {p.timeout:g}s for the room to fill")
+        if not room.changed.wait_for(lambda: room_is_full(room.inside, room.entered, p), p.timeout):
+            raise TimeoutError(f"{name} waited {p.timeout:g}s for the room to fill")
 
 
-def _come_out(trace: Recorder, name: str, room: _Room) -> None:
-    with room.changed:
-        room.inside -= 1
-        trace.record(name, "comes out", room.inside)
-
-
-def _worker(
-    trace: Recorder, name: str, slots: threading.BoundedSemaphore, room: _Room, p: Params
-) -> None:
+def _worker(trace: Recorder, name: str, slots: threading.Semaphore, room: _Room, p: Params) -> None:
     # step: wait for a free slot
     trace.record(name, "waits for a slot")
     if not slots.acquire(timeout=p.timeout):
         raise TimeoutError(f"{name} waited {p.timeout:g}s for a slot")
     try:
         # step: go in
-        _go_in(trace, name, room)
+        with room.changed:  # recorded under the lock too: the events keep the count's order
+            room.inside += 1
+            room.entered += 1
+            trace.record(name, "goes in", room.inside)
+            room.changed.notify_all()
         # step: wait for a full room
         _wait_for_full_room(name, room, p)
         # step: work
         time.sleep(WORK_TICKS * p.tick)
         # step: come out
-        _come_out(trace, name, room)
+        with room.changed:
+            room.inside -= 1
+            trace.record(name, "comes out", room.inside)
     finally:
         slots.release()
 
 
-def _release_once_too_often(trace: Recorder, slots: threading.BoundedSemaphore) -> None:
+def _release_once_too_often(trace: Recorder, slots: threading.Semaphore) -> None:
     try:
         slots.release()  # every slot is free again: this release has nothing to give back
-    except ValueError as error:  # a plain Semaphore would silently grow to limit + 1
+    except ValueError as error:
         trace.record("main", "extra release refused", f"ValueError: {error}")
+    else:  # a plain Semaphore just counts one more free slot: limit + 1 from now on
+        trace.record("main", "extra release accepted", type(slots).__name__)
 
 
 def main(trace: Recorder, p: Params) -> None:
     # step: set up the slots
-    slots = threading.BoundedSemaphore(p.limit)
+    slots = threading.BoundedSemaphore(p.limit) if p.bounded else threading.Semaphore(p.limit)
     room = _Room()
     # step: start the workers
     workers = [
@@ -91,6 +81,7 @@ def main(trace: Recorder, p: Params) -> None:
     for worker in workers:
         worker.start()
     # step: wait for everyone to finish
+    trace.record("main", "waits for the workers")
     join_all(workers, p.timeout)
     # step: release once too often
     _release_once_too_often(trace, slots)
