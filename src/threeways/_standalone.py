@@ -191,6 +191,11 @@ def _segment(module: _Module, node: ast.stmt) -> str:
         first -= 1
     assert node.end_lineno is not None
     last = node.end_lineno
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        while last < len(module.lines) and module.lines[last].startswith((" ", "\t")):
+            if not module.lines[last].lstrip().startswith("#"):
+                break
+            last += 1  # a comment after the body's last statement belongs to the body
     if isinstance(node, ast.Assign | ast.AnnAssign):  # and the docstring under a constant
         body = module.tree.body
         after = body[body.index(node) + 1] if node in body[:-1] else None

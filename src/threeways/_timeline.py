@@ -252,10 +252,12 @@ def timeline_svg(runs: Sequence[Lanes], title: str) -> str:
         )
         y += 22
         if run.marks:  # a row for the names of the phases
-            for mark in run.marks:
+            for mark in run.marks:  # a name near the right edge ends at its mark instead
+                near_end = x(mark.t) + 7 * len(mark.label) > left + bar
+                where = (x(mark.t) - 3, "end") if near_end else (x(mark.t) + 3, "start")
                 body.append(
-                    f"<text x='{x(mark.t) + 3:.2f}' y='{y + 11}' fill='#1f5f8b'>"
-                    f"{escape(mark.label)}</text>"
+                    f"<text x='{where[0]:.2f}' y='{y + 11}' text-anchor='{where[1]}' "
+                    f"fill='#1f5f8b'>{escape(mark.label)}</text>"
                 )
             y += 16
         top = y
