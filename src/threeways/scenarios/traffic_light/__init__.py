@@ -53,9 +53,12 @@ interrupted there.
 
 The light has a sensor in the road (an induction loop), a second Event, the other way
 round: a car that stops at red sets it, and the light turns green only once it is set,
-then clears it. So every red phase catches a car, however the scheduler runs the cars,
-and the race above is there to be lost in every cycle. A third Event, set once, tells
-the cars that the light stays green.
+then clears it. So every red phase catches at least one car, whatever the scheduler
+does, and the tests can count on it. At the defaults a car drives around the block for
+longer than a green phase and less than a whole cycle, so every car is back while the
+light is red, in every cycle. A car that wakes to find red again says that it waits at
+red once more: the race above, lost. A third Event, set once, tells the cars that the
+light stays green.
 
 multiprocessing's Event looks like threading's but differs in one place: its
 wait(timeout) returns the flag as it is when the waiter wakes, which can be False again if
