@@ -6,8 +6,9 @@ the channel is closed and empty, so no sentinel is needed. Each end is closed by
 holds it, which is how a trio program says "I am done" (there is no ``task_done``/
 ``join``). ``_put`` first tries ``send_nowait``, which raises ``trio.WouldBlock`` instead
 of waiting, so that the cook can say when it waits for room. Beware: a buffer of 0 means
-no buffer in trio (each send waits for a receive), but no limit in ``queue`` and
-``asyncio``; trio's unbounded channel is ``open_memory_channel(math.inf)``.
+no buffer in trio (each send waits for a receive), but no limit in ``queue``,
+``multiprocessing`` and ``asyncio``; trio's unbounded channel is
+``open_memory_channel(math.inf)``.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 trio's Event cannot be cleared: it means "this has happened", which cannot un-happen
 (trio issues #637, #1093). A signal that repeats is a new Event each time: ``_Flag``
 offers set, clear and wait, and clearing a set flag puts a fresh Event in its place (so
-this file is longer than the others, which import an Event that can be cleared). The
+this file is longer than the others, whose library's Event can be cleared). The
 one-time "stays green" is a plain trio.Event. As in asyncio, a task runs undisturbed
 between checkpoints, so a car that sees green passes without a lock. Tasks live in a
 nursery, and ``trio.fail_after``, a cancel scope, bounds the whole run.
