@@ -10,7 +10,7 @@ import threeways
 
 if __name__ == "__main__":  # spawn re-imports this file in each child process: guard the run
     results = [
-        threeways.run("traffic_light", model, cars=4, trips=2, cycles=2, tick=0.05)
+        threeways.run("traffic_light", model, cars=4, cycles=2, tick=0.05)
         for model in threeways.MODELS
     ]
     threeways.print_results(results)

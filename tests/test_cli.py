@@ -68,7 +68,7 @@ def test_narrow_terminal_stacks_the_models(
     observables = [line for line in out.splitlines() if line.startswith("observable ")]
     assert len(observables) == 4
     for line in observables:
-        assert json.loads(line.removeprefix("observable "))["passes"]["Benz"] == 2
+        assert json.loads(line.removeprefix("observable "))["caught at red"] == [1, 2]
 
 
 def test_piped_output_is_never_wrapped_nor_padded(capsys: pytest.CaptureFixture[str]) -> None:

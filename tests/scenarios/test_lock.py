@@ -4,9 +4,11 @@ exactly where each model allows it; trio's Lock has an owner, threading's has no
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import sys
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import trio
@@ -69,7 +71,9 @@ def test_timeline_shows_one_holder_at_a_time(model: str) -> None:
     assert len(held) == 3 * 5
     assert all(a.end <= b.start for a, b in itertools.pairwise(held)), held
     first = {s.actor: s.state for s in sorted(spans, key=lambda s: -s.start)}
-    assert first == dict.fromkeys(["Ann", "Bob", "Cat"], "waiting")
+    assert first == dict.fromkeys(["main", "Ann", "Bob", "Cat"], "waiting")
+    [main] = [s for s in spans if s.actor == "main"]  # from "waits for the workers" to the count
+    assert main.end >= max(s.end for s in held)
 
 
 @pytest.mark.usefixtures("amplified")
@@ -126,3 +130,22 @@ def test_threading_lock_has_no_owner() -> None:
     releaser.start()
     releaser.join(5)
     assert not lock.locked()
+
+
+def _add_to_synchronized(value: Any, ready: Any, times: int) -> None:
+    ready.wait(30)
+    for _ in range(times):
+        value.value += 1  # a lock around the read, another around the write
+
+
+def test_a_synchronized_value_still_loses_updates() -> None:
+    # why the lesson holds a lock around read and write: ctx.Value's own lock covers each
+    # separately, so += from several processes at once loses updates
+    ctx = multiprocessing.get_context("spawn")
+    value, ready = ctx.Value("q", 0), ctx.Barrier(3)
+    workers = [ctx.Process(target=_add_to_synchronized, args=(value, ready, 50_000)) for _ in "abc"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+    assert value.value < 150_000

@@ -3,7 +3,10 @@ zero; the facts the lesson rests on hold: a plain Lock cannot be re-entered, an 
 
 from __future__ import annotations
 
+import ast
 import asyncio
+import importlib
+import inspect
 import itertools
 import threading
 
@@ -19,29 +22,33 @@ SC = threeways.get_scenario("rlock")
 
 
 def test_invariants_catch_intruder_and_unbalanced_depth() -> None:
-    # another clerk entering while one is inside, a wrong depth and a depth left over are reported
+    # another clerk entering while one is inside, a leave with no enter, and a clerk left
+    # inside at the end are reported
     events = [
-        Event(0.0, "Mia", "enters transfer", 1),
-        Event(0.1, "Leo", "enters audit", 2),
-        Event(0.2, "Leo", "leaves audit", 2),
-        Event(0.3, "Mia", "enters withdraw", 3),
+        Event(0.0, "Mia", "enters transfer"),
+        Event(0.1, "Leo", "enters audit"),
+        Event(0.2, "Leo", "leaves audit"),
+        Event(0.3, "Leo", "leaves audit"),
+        Event(0.4, "Mia", "enters withdraw"),
     ]
     assert list(SC.invariants(events, SC.params())) == [
         "Leo entered audit at t=0.1000s while Mia was inside",
-        "Mia enters withdraw at depth 3, counted 2",
-        "the depth ended at 2, not zero",
+        "Leo left audit at t=0.3000s without having entered it",
+        "Mia was still inside at the end, at depth 2",
     ]
 
 
 def test_balanced_run_has_no_violation() -> None:
-    # a transfer that goes two levels deep and comes back is fine
+    # a transfer that goes two levels deep and comes back is fine, and its depth is read
+    # from the nesting of the events
     events = [
-        Event(0.0, "Mia", "enters transfer", 1),
-        Event(0.1, "Mia", "enters withdraw", 2),
-        Event(0.2, "Mia", "leaves withdraw", 2),
-        Event(0.3, "Mia", "leaves transfer", 1),
+        Event(0.0, "Mia", "enters transfer"),
+        Event(0.1, "Mia", "enters withdraw"),
+        Event(0.2, "Mia", "leaves withdraw"),
+        Event(0.3, "Mia", "leaves transfer"),
     ]
     assert list(SC.invariants(events, SC.params())) == []
+    assert SC.observe(events, SC.params())["deepest"] == 2
 
 
 def test_no_transfers_at_all(model: str) -> None:
@@ -73,6 +80,28 @@ def test_timeline_holds_through_the_nested_levels(model: str) -> None:
         assert not [
             s for s in gaps for a, b in zip(enters, leaves, strict=True) if a <= s.start < b
         ]
+
+
+def test_the_second_acquire_is_in_withdraw_and_deposit_themselves(model: str) -> None:
+    # reading the code: with an RLock, withdraw and deposit take the lock on their own
+    # line; without one, only transfer and audit do, and the helpers never lock
+    source = inspect.getsource(importlib.import_module(f"threeways.scenarios.rlock._{model}"))
+    tree = ast.parse(source)
+    bank = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "_Bank")
+    locking = {
+        f.name
+        for f in bank.body
+        if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(
+            isinstance(w, ast.With | ast.AsyncWith)
+            and any(ast.unparse(i.context_expr) == "self._lock" for i in w.items)
+            for w in ast.walk(f)
+        )
+    }
+    if model in ("threading", "multiprocessing"):
+        assert locking == {"transfer", "withdraw", "deposit", "audit", "balances"}
+    else:
+        assert locking == {"transfer", "audit"}
 
 
 def test_threading_lock_is_not_reentrant_but_rlock_is() -> None:

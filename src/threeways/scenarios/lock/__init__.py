@@ -62,16 +62,24 @@ and asyncio and trio lose none: a task is only ever interrupted at an await, and
 no await between read and write nothing can come between them. So in asyncio and trio
 a lock is needed only when the critical section awaits. Threads still lose updates,
 only rarely: CPython (3.11-3.13) switches threads when one blocks, and otherwise at most
-every 5 ms, when a thread enters a Python function or jumps back in a loop; the call to
-record between read and write is such a point (sys.setswitchinterval(1e-6) makes the
-race show). A bare `counter += 1` has no such point inside and seldom loses anything,
-but that is an accident of the interpreter, not a promise: a free-threaded build runs
-threads truly at once, as processes do on several cores.
+every 5 ms, at a thread's next call of a function (Python or built-in) or jump back in
+a loop; the call to record between read and write is such a point
+(sys.setswitchinterval(1e-6) makes the race show). A bare `counter += 1` has no such
+point inside and seldom loses anything, but that is an accident of the interpreter,
+not a promise: a free-threaded build runs threads truly at once, as processes do on
+several cores.
 
-threading.Lock and asyncio.Lock may be released by anyone; trio.Lock only by the task
-that acquired it (and trio.Lock raises at once if its owner acquires it again, where
-the others just deadlock), so in trio acquire and release belong to one task, and
-`async with` is the natural way to write that.
+threading.Lock, multiprocessing's Lock and asyncio.Lock may be released by anyone;
+trio.Lock only by the task that acquired it (and trio.Lock raises at once if its owner
+acquires it again, where the others just deadlock), so in trio acquire and release
+belong to one task, and `async with` is the natural way to write that.
+
+Who gets the lock next differs too, and the timeline shows it. asyncio.Lock and
+trio.Lock hand it to the task that has waited longest, so the workers take turns.
+threading.Lock and multiprocessing's promise no order: a thread that releases the lock
+and asks for it again at once usually gets it back, so one worker often does several
+increments in a row while the others wait. Either way the count is exact; only the
+order differs, which is why the tests never look at it.
 multiprocessing shares the counter as raw shared memory (a ctypes value); a
 synchronized Value locks each read and each write separately, which does not make
 `counter.value += 1` safe: the lock has to cover both.
@@ -115,8 +123,10 @@ synchronized Value locks each read and each write separately, which does not mak
     def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
         # A worker holds the lock from its read to its write; from starting (or writing)
         # to its next read it only waits for the lock. Without a lock, it just runs.
+        # main waits for the workers until it counts.
         after = {"starts": "waiting", "reads": "holding", "writes": "waiting"}
-        spans = []
+        main = [e for e in events if e.actor == "main"]
+        spans = [Span("main", e.t, nxt.t, "waiting") for e, nxt in itertools.pairwise(main)]
         for name in worker_names(p.workers):
             own = [e for e in events if e.actor == name]
             for e, nxt in itertools.pairwise(own):

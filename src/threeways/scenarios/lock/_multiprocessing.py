@@ -4,7 +4,8 @@ Processes share no objects: the counter lives in shared memory, ``ctx.Value("q",
 lock=False)``, a raw C long long every child maps, and the lock is ``ctx.Lock()``, a
 semaphore of the operating system; both come from the run's context and reach the
 children as arguments. Processes run truly at once on several cores, so without the
-lock updates are lost even with no pause. Why not a synchronized ``ctx.Value("q", 0)``?
+lock updates are lost even with no pause, once the workers overlap (``--no-lock
+--no-pause --increments 1000``). Why not a synchronized ``ctx.Value("q", 0)``?
 It locks each read and each write separately, so ``counter.value += 1`` still loses
 updates; its ``get_lock()`` would do, held around both, as the lock here is.
 """
@@ -70,6 +71,7 @@ def main(trace: Recorder, p: Params) -> None:
             worker.start()
         go.set()  # all at once, so that they really compete
         # step: wait for everyone to finish
+        trace.record("main", "waits for the workers")
         join_all(workers, p.timeout)
     # step: read the final count
     trace.record("main", "counts", counter.value)

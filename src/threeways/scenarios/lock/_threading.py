@@ -5,10 +5,12 @@ holds the lock from the read to the write, so no other thread is ever between th
 whatever the interpreter does. Without it, updates are lost: the pause (a sleep) lets
 another thread run right between read and write. Even with no pause a thread can be
 switched there: CPython hands the GIL over when a thread blocks, and otherwise, once the
-switch interval (5 ms) is up, when the thread next enters a Python function or jumps back
-in a loop, such as the call to ``trace.record``. ``sys.setswitchinterval(1e-6)`` makes that
-frequent. ``counter.value += 1`` is several bytecodes: the GIL does not make it one step.
-A threading.Lock has no owner: any thread may release it (a trio.Lock only its task).
+switch interval (5 ms) is up, at the thread's next call of a function (Python or
+built-in) or jump back in a loop, such as the call to ``trace.record``.
+``sys.setswitchinterval(1e-6)`` makes that frequent. ``counter.value += 1`` is several
+bytecodes: the GIL does not make it one step. A threading.Lock has no owner: any thread
+may release it (a trio.Lock only its task). Nor does it promise an order: a thread that
+releases it and asks again at once usually gets it back (see the timeline).
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ def main(trace: Recorder, p: Params) -> None:
         worker.start()
     go.set()  # all at once, so that they really compete
     # step: wait for everyone to finish
+    trace.record("main", "waits for the workers")
     join_all(workers, p.timeout)
     # step: read the final count
     trace.record("main", "counts", counter.value)

@@ -64,6 +64,7 @@ async def _main(trace: Recorder, p: Params) -> None:
                 nursery.start_soon(_worker, trace, name, counter, lock, go, p)
             go.set()  # all at once, so that they really compete
             # step: wait for everyone to finish
+            trace.record("main", "waits for the workers")
         # leaving the nursery waits for every task
     # step: read the final count
     trace.record("main", "counts", counter.value)

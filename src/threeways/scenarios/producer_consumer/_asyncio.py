@@ -2,8 +2,10 @@
 
 ``await bones.put(...)`` suspends the cook while the queue is full, ``await bones.get()``
 a dog while it is empty; the queue needs no lock because all tasks share one thread.
-Like ``queue.Queue`` before 3.13 it cannot be closed, so sentinels end the meal.
-``asyncio.timeout`` bounds the whole run: asyncio's queue methods take no timeout.
+``_put`` first tries ``put_nowait``, which raises ``asyncio.QueueFull`` instead of waiting,
+so that the cook can say when it waits for room. Like ``queue.Queue`` before 3.13 the
+queue cannot be closed, so sentinels end the meal. ``asyncio.timeout`` bounds the whole
+run: asyncio's queue methods take no timeout.
 """
 
 from __future__ import annotations
@@ -15,16 +17,25 @@ from threeways import Recorder
 from . import EAT_TICKS, Params, dog_names
 
 
+async def _put(trace: Recorder, bones: asyncio.Queue[int | None], bone: int | None) -> None:
+    # step: put it on, or say that it waits for room
+    try:
+        bones.put_nowait(bone)
+    except asyncio.QueueFull:
+        trace.record("cook", "waits for room", bone)
+        await bones.put(bone)  # until a dog takes one off
+
+
 async def _cook(trace: Recorder, bones: asyncio.Queue[int | None], p: Params) -> None:
     for bone in range(1, p.bones + 1):
         # step: make a bone
         await asyncio.sleep(p.tick)
         trace.record("cook", "makes bone", bone)
         # step: put it on the queue
-        await bones.put(bone)  # waits while the queue is full
+        await _put(trace, bones, bone)
     # step: tell the dogs there are no more
     for _ in range(p.dogs):
-        await bones.put(None)
+        await _put(trace, bones, None)
     trace.record("cook", "is done")
 
 
@@ -43,7 +54,7 @@ async def _dog(trace: Recorder, name: str, bones: asyncio.Queue[int | None], p: 
 
 async def _main(trace: Recorder, p: Params) -> None:
     # step: set up the queue
-    bones: asyncio.Queue[int | None] = asyncio.Queue(maxsize=p.buffer)
+    bones: asyncio.Queue[int | None] = asyncio.Queue(maxsize=p.buffer)  # 0: no limit at all
     async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
         # step: start the cook and the dogs
         tg.create_task(_cook(trace, bones, p))

@@ -2,12 +2,15 @@
 
 The program is the threads' one with processes: ``ctx.Queue`` pickles each bone and sends
 it through a pipe, so anything put on it must be picklable. The queue comes from the
-run's context (fork, forkserver or spawn) and is handed to each child as an argument.
-``multiprocessing.Queue`` has no ``shutdown()`` even in 3.13: sentinels end the meal.
+run's context (fork, forkserver or spawn) and is handed to each child as an argument. Its
+``maxsize`` is a semaphore the cook takes one of for each bone and a dog gives back: a
+full queue is one whose semaphore is at zero, and ``put_nowait`` raises ``queue.Full``
+there. ``multiprocessing.Queue`` has no ``shutdown()`` even in 3.13: sentinels end the meal.
 """
 
 from __future__ import annotations
 
+import queue
 import time
 from typing import TYPE_CHECKING
 
@@ -20,16 +23,25 @@ if TYPE_CHECKING:
     from multiprocessing.queues import Queue
 
 
+def _put(trace: Recorder, bones: Queue[int | None], bone: int | None, p: Params) -> None:
+    # step: put it on, or say that it waits for room
+    try:
+        bones.put_nowait(bone)
+    except queue.Full:
+        trace.record("cook", "waits for room", bone)
+        bones.put(bone, timeout=p.timeout)  # until a dog takes one off
+
+
 def _cook(trace: Recorder, bones: Queue[int | None], p: Params) -> None:
     for bone in range(1, p.bones + 1):
         # step: make a bone
         time.sleep(p.tick)
         trace.record("cook", "makes bone", bone)
         # step: put it on the queue
-        bones.put(bone, timeout=p.timeout)  # waits while the queue is full
+        _put(trace, bones, bone, p)
     # step: tell the dogs there are no more
     for _ in range(p.dogs):
-        bones.put(None, timeout=p.timeout)
+        _put(trace, bones, None, p)
     trace.record("cook", "is done")
 
 
@@ -49,7 +61,7 @@ def _dog(trace: Recorder, name: str, bones: Queue[int | None], p: Params) -> Non
 def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: set up the queue
-    bones: Queue[int | None] = ctx.Queue(maxsize=p.buffer)
+    bones: Queue[int | None] = ctx.Queue(maxsize=p.buffer)  # 0: no limit (a semaphore's most)
     with trace.child_sink() as sink:
         # step: start the cook and the dogs
         workers = [ctx.Process(target=_cook, args=(sink, bones, p), name="cook")]

@@ -34,12 +34,8 @@ class Params(_BaseParams):
     tick: float = param(0.01, "seconds per tick: scales every sleep in the scenario", min=0)
 
 
-def accounts(p: Params) -> list[str]:
-    """The vault, then one account per clerk."""
-    return [VAULT, *clerk_names(p.clerks)]
-
-
 def opening_balances(p: Params) -> dict[str, int]:
+    """The vault, then one account per clerk, as the bank opens."""
     return {VAULT: p.vault} | dict.fromkeys(clerk_names(p.clerks), 0)
 
 
@@ -67,10 +63,11 @@ threads and a plain Lock, and many prefer it there too: who holds the lock is vi
 the code. Taking the lock twice is a bug either way: an asyncio.Lock waits for ever,
 and a trio.Lock raises RuntimeError at once.
 
-The depth is how many levels of locked work are under way: a transfer is level 1 and
-its withdraw and deposit level 2, in every model. With an RLock it is the lock's own
-recursion count; in asyncio and trio the lock is taken once, and the levels are the
-calls made under it. The depth must be back to zero after each transfer.
+Each level of locked work tells when it enters and leaves, so the depth is read from
+the events: a transfer is level 1 and its withdraw and deposit level 2, in every model.
+With an RLock it is the lock's own recursion count (which threading.RLock keeps to
+itself); in asyncio and trio the lock is taken once, and the levels are the calls made
+under it. The depth must be back to zero after each transfer.
 """
     uses = {
         "threading": "threading.RLock, taken again by withdraw and deposit inside transfer",
@@ -93,11 +90,10 @@ calls made under it. The depth must be back to zero after each transfer.
 
     def observe(self, events: Sequence[Event], p: Params) -> dict[str, object]:
         closing = [e.detail for e in events if e.action == "closes the books"]
-        depths = [e.detail for e in events if e.action.startswith("enters ")]
         totals = {e.detail for e in events if e.action == "sees total"}
         return {
             "balances": dict(sorted(closing[-1].items())) if closing else None,
-            "deepest": max(depths, default=0),
+            "deepest": max((depth for _, depth in _depths(events)), default=0),
             "audited totals": sorted(totals),
         }
 
@@ -105,43 +101,49 @@ calls made under it. The depth must be back to zero after each transfer.
         return events[-1].action in ("leaves audit", "closes the books")
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
-        depth, holder = 0, ""
-        for e in events:
+        inside: dict[str, int] = {}
+        for e, depth in _depths(events):
             verb, _, what = e.action.partition(" ")
-            if verb == "enters":
-                if depth and e.actor != holder:
-                    yield f"{e.actor} entered {what} at t={e.t:.4f}s while {holder} was inside"
-                holder = holder if depth else e.actor
-                depth += 1
-            elif verb == "leaves":
-                depth -= 1
-            if verb in ("enters", "leaves") and e.detail != depth + (verb == "leaves"):
-                yield f"{e.actor} {e.action} at depth {e.detail}, counted {depth}"
-        if depth:
-            yield f"the depth ended at {depth}, not zero"
+            others = [a for a, d in inside.items() if d > 0 and a != e.actor]
+            if verb == "enters" and others:
+                who = ", ".join(others)
+                yield f"{e.actor} entered {what} at t={e.t:.4f}s while {who} was inside"
+            elif verb == "leaves" and depth < 0:
+                yield f"{e.actor} left {what} at t={e.t:.4f}s without having entered it"
+            inside[e.actor] = depth
+        for actor, depth in inside.items():
+            if depth > 0:
+                yield f"{actor} was still inside at the end, at depth {depth}"
 
     def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
         # A clerk holds the lock while its depth is above zero, through the nested levels
         # (leaving withdraw still holds it); between levels it only waits for the lock.
+        depths = {id(e): depth for e, depth in _depths(events)}
         spans = []
         for name in clerk_names(p.clerks):
             own = [e for e in events if e.actor == name]
             depth = 0
             for e, nxt in itertools.pairwise(own):
-                if e.action.startswith("enters "):
-                    depth = e.detail
-                elif e.action.startswith("leaves "):
-                    depth = e.detail - 1
-                spans.append(Span(name, e.t, nxt.t, "holding" if depth else "waiting"))
+                depth = depths.get(id(e), depth)
+                spans.append(Span(name, e.t, nxt.t, "holding" if depth > 0 else "waiting"))
         return spans
 
     def narrate(self, event: Event) -> str:
-        if event.action.startswith(("enters ", "leaves ")):
-            return f"{event.actor} {event.action} (depth {event.detail})"
         if event.action == "closes the books":
             books = ", ".join(f"{name} {money}" for name, money in event.detail.items())
             return f"{event.actor} closes the books: {books}"
         return super().narrate(event)
+
+
+def _depths(events: Sequence[Event]) -> Iterator[tuple[Event, int]]:
+    """Each "enters" and "leaves" event with its clerk's depth after it: how many levels
+    of locked work that clerk has under way."""
+    depths: dict[str, int] = {}
+    for e in events:
+        verb = e.action.partition(" ")[0]
+        if verb in ("enters", "leaves"):
+            depths[e.actor] = depths.get(e.actor, 0) + (1 if verb == "enters" else -1)
+            yield e, depths[e.actor]
 
 
 SCENARIO = ReentrantLock()

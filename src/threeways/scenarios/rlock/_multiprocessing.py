@@ -1,12 +1,10 @@
 """rlock with processes: a multiprocessing RLock around balances in shared memory.
 
-The same bank as with threads, but the clerks are processes, so the balances live in
-shared memory (``ctx.Array("q", ..., lock=False)``: raw C long longs, one per account)
-and so does the depth; the ``ctx.RLock()`` guards both. A multiprocessing RLock is owned
-by one thread of one process: that thread may take it again, anyone else waits. The
-bank object travels to each child as a pickled argument, with the shared memory and the
-lock inside it (allowed only while starting a process), and its class is top-level so
-spawn and forkserver can find it.
+The threads' bank with processes for clerks, so this file is longer than the others by
+the shared memory: the balances are a ``ctx.Array`` of raw C long longs, one per account
+in ``_accounts``' order, behind a ``ctx.RLock()``, which one thread of one process owns
+and may take again. The bank travels to each child pickled, shared memory and lock
+inside (allowed only while starting a process); its class is top-level for spawn.
 """
 
 from __future__ import annotations
@@ -15,12 +13,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.context import BaseContext
-from typing import Any
 
 from threeways import Recorder
 from threeways._support import join_all
 
-from . import VAULT, Params, accounts, clerk_names, opening_balances
+from . import VAULT, Params, clerk_names, opening_balances
 
 
 class _Bank:
@@ -29,29 +26,16 @@ class _Bank:
     def __init__(self, trace: Recorder, ctx: BaseContext, p: Params) -> None:
         self._trace = trace
         self._tick = p.tick
-        self._accounts = accounts(p)
-        opening = opening_balances(p)
-        self._balances: Any = ctx.Array("q", [opening[a] for a in self._accounts], lock=False)
+        opening = opening_balances(p)  # the vault, then one account per clerk
+        self._accounts = list(opening)
+        self._balances = ctx.Array("q", list(opening.values()), lock=False)  # under the RLock
         self._lock = ctx.RLock()
-        self._depth: Any = ctx.Value("i", 0, lock=False)  # how many times the owner holds it
-
-    @contextmanager
-    def _level(self, who: str, what: str) -> Iterator[None]:
-        """Take the lock (again, if this thread holds it) for one level of work."""
-        with self._lock:
-            self._depth.value += 1
-            self._trace.record(who, f"enters {what}", self._depth.value)
-            try:
-                yield
-            finally:
-                self._trace.record(who, f"leaves {what}", self._depth.value)
-                self._depth.value -= 1
 
     def transfer(self, who: str, source: str, target: str, amount: int) -> None:
         # step: lock for the whole transfer
-        with self._level(who, "transfer"):
+        with self._lock, self._level(who, "transfer"):
             # step: withdraw
-            self.withdraw(who, source, amount)  # takes the lock again: depth 2
+            self.withdraw(who, source, amount)  # public: it takes the lock again
             # step: money in flight
             time.sleep(self._tick)  # an audit now would miss the money: it must wait
             # step: deposit
@@ -59,24 +43,29 @@ class _Bank:
 
     def withdraw(self, who: str, account: str, amount: int) -> None:
         # step: take money out
-        with self._level(who, "withdraw"):
+        with self._lock, self._level(who, "withdraw"):  # in a transfer: a 2nd acquire
             self._balances[self._accounts.index(account)] -= amount
 
     def deposit(self, who: str, account: str, amount: int) -> None:
         # step: put money in
-        with self._level(who, "deposit"):
+        with self._lock, self._level(who, "deposit"):  # in a transfer: a 2nd acquire
             self._balances[self._accounts.index(account)] += amount
 
-    def audit(self, who: str) -> int:
+    def audit(self, who: str) -> None:
         # step: add up every balance
-        with self._level(who, "audit"):
-            total = int(sum(self._balances))
-            self._trace.record(who, "sees total", total)
-            return total
+        with self._lock, self._level(who, "audit"):
+            self._trace.record(who, "sees total", sum(self._balances))
 
     def balances(self) -> dict[str, int]:
         with self._lock:
             return dict(zip(self._accounts, self._balances, strict=True))
+
+    @contextmanager
+    def _level(self, who: str, what: str) -> Iterator[None]:
+        # step: tell a level of locked work (it never locks: the caller holds the lock)
+        self._trace.record(who, f"enters {what}")
+        yield
+        self._trace.record(who, f"leaves {what}")
 
 
 def _clerk(trace: Recorder, name: str, bank: _Bank, p: Params) -> None:

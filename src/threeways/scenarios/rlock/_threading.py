@@ -1,12 +1,9 @@
 """rlock with threads: a threading.RLock that transfer takes, then withdraw and deposit again.
 
-withdraw and deposit are public and lock the bank, so each is safe on its own; transfer
-locks it for its whole length and calls them. A plain ``threading.Lock`` would deadlock
-there: its second ``acquire`` waits for the lock its own thread holds. ``threading.RLock``
-knows its owner and counts: the owner may acquire it again, and must release it as many
-times (``with`` does). ``_depth`` mirrors that count; it is changed only under the lock.
-The asyncio and trio versions show the other answer, which works here too with a plain
-Lock: lock once in the public method and call private helpers that assume it is held.
+withdraw and deposit lock the bank, so each is safe on its own; transfer locks it for its
+whole length and calls them. A plain Lock would deadlock there: its second acquire waits
+for the lock its own thread holds. An RLock knows its owner and counts: the owner may
+take it again, and must release it as many times (``with`` does).
 """
 
 from __future__ import annotations
@@ -30,25 +27,12 @@ class _Bank:
         self._tick = p.tick
         self._balances = opening_balances(p)
         self._lock = threading.RLock()
-        self._depth = 0  # how many times the owner holds the lock now
-
-    @contextmanager
-    def _level(self, who: str, what: str) -> Iterator[None]:
-        """Take the lock (again, if this thread holds it) for one level of work."""
-        with self._lock:
-            self._depth += 1
-            self._trace.record(who, f"enters {what}", self._depth)
-            try:
-                yield
-            finally:
-                self._trace.record(who, f"leaves {what}", self._depth)
-                self._depth -= 1
 
     def transfer(self, who: str, source: str, target: str, amount: int) -> None:
         # step: lock for the whole transfer
-        with self._level(who, "transfer"):
+        with self._lock, self._level(who, "transfer"):
             # step: withdraw
-            self.withdraw(who, source, amount)  # takes the lock again: depth 2
+            self.withdraw(who, source, amount)  # public: it takes the lock again
             # step: money in flight
             time.sleep(self._tick)  # an audit now would miss the money: it must wait
             # step: deposit
@@ -56,24 +40,29 @@ class _Bank:
 
     def withdraw(self, who: str, account: str, amount: int) -> None:
         # step: take money out
-        with self._level(who, "withdraw"):
+        with self._lock, self._level(who, "withdraw"):  # in a transfer: a 2nd acquire
             self._balances[account] -= amount
 
     def deposit(self, who: str, account: str, amount: int) -> None:
         # step: put money in
-        with self._level(who, "deposit"):
+        with self._lock, self._level(who, "deposit"):  # in a transfer: a 2nd acquire
             self._balances[account] += amount
 
-    def audit(self, who: str) -> int:
+    def audit(self, who: str) -> None:
         # step: add up every balance
-        with self._level(who, "audit"):
-            total = sum(self._balances.values())
-            self._trace.record(who, "sees total", total)
-            return total
+        with self._lock, self._level(who, "audit"):
+            self._trace.record(who, "sees total", sum(self._balances.values()))
 
     def balances(self) -> dict[str, int]:
         with self._lock:
             return dict(self._balances)
+
+    @contextmanager
+    def _level(self, who: str, what: str) -> Iterator[None]:
+        # step: tell a level of locked work (it never locks: the caller holds the lock)
+        self._trace.record(who, f"enters {what}")
+        yield
+        self._trace.record(who, f"leaves {what}")
 
 
 def _clerk(trace: Recorder, name: str, bank: _Bank, p: Params) -> None:

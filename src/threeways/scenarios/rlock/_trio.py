@@ -1,14 +1,8 @@
 """rlock with trio: no re-entrant lock, so lock once and call private helpers.
 
-trio has no RLock, on purpose (trio #1247): re-entrancy hides who holds a lock and
-which invariants hold at each call. A ``trio.Lock`` knows its owner, so taking it again
-in the task that holds it raises ``RuntimeError`` at once instead of deadlocking (and
-only the owner may release it). The idiomatic answer is to restructure: the public
-method (``transfer``, ``audit``) takes the lock once, and the work it composes lives in
-private helpers (``_withdraw``, ``_deposit``) that expect the caller to hold it. The lock
-is needed because a transfer reaches a checkpoint while the money is in flight: an
-audit running then would find it missing. ``_level`` counts the levels of locked work,
-the count an RLock would keep.
+trio has no RLock, on purpose (trio #1247): a ``trio.Lock`` taken again by the task that
+holds it raises ``RuntimeError`` at once. So the public methods take it once, and the
+work they compose lives in private helpers that expect the caller to hold it.
 """
 
 from __future__ import annotations
@@ -31,50 +25,43 @@ class _Bank:
         self._tick = p.tick
         self._balances = opening_balances(p)
         self._lock = trio.Lock()
-        self._depth = 0  # levels of locked work under way, as an RLock would count them
-
-    @contextmanager
-    def _level(self, who: str, what: str) -> Iterator[None]:
-        """One level of work under the lock, which the caller already holds."""
-        self._depth += 1
-        self._trace.record(who, f"enters {what}", self._depth)
-        try:
-            yield
-        finally:
-            self._trace.record(who, f"leaves {what}", self._depth)
-            self._depth -= 1
 
     async def transfer(self, who: str, source: str, target: str, amount: int) -> None:
         # step: lock for the whole transfer
         async with self._lock:  # the only acquire: the helpers below rely on it
             with self._level(who, "transfer"):
                 # step: withdraw
-                self._withdraw(who, source, amount)  # private: does not lock again
+                self._withdraw(who, source, amount)  # private: it does not lock again
                 # step: money in flight
-                await trio.sleep(self._tick)  # an audit now would miss the money
+                await trio.sleep(self._tick)  # a checkpoint: an audit now would miss the money
                 # step: deposit
                 self._deposit(who, target, amount)
 
     def _withdraw(self, who: str, account: str, amount: int) -> None:
         # step: take money out
-        with self._level(who, "withdraw"):  # the caller holds the lock
+        with self._level(who, "withdraw"):  # no lock here: the caller holds it
             self._balances[account] -= amount
 
     def _deposit(self, who: str, account: str, amount: int) -> None:
         # step: put money in
-        with self._level(who, "deposit"):  # the caller holds the lock
+        with self._level(who, "deposit"):  # no lock here: the caller holds it
             self._balances[account] += amount
 
-    async def audit(self, who: str) -> int:
+    async def audit(self, who: str) -> None:
         # step: add up every balance
         async with self._lock:
             with self._level(who, "audit"):
-                total = sum(self._balances.values())
-                self._trace.record(who, "sees total", total)
-                return total
+                self._trace.record(who, "sees total", sum(self._balances.values()))
 
     def balances(self) -> dict[str, int]:
         return dict(self._balances)  # no checkpoint: nothing can change them meanwhile
+
+    @contextmanager
+    def _level(self, who: str, what: str) -> Iterator[None]:
+        # step: tell a level of locked work (it never locks: the caller holds the lock)
+        self._trace.record(who, f"enters {what}")
+        yield
+        self._trace.record(who, f"leaves {what}")
 
 
 async def _clerk(trace: Recorder, name: str, bank: _Bank, p: Params) -> None:
@@ -95,7 +82,6 @@ async def _main(trace: Recorder, p: Params) -> None:
             for name in clerk_names(p.clerks):
                 nursery.start_soon(_clerk, trace, name, bank, p)
             # step: wait for everyone to finish
-        # leaving the nursery waits for every task
     # step: close the books
     trace.record("bank", "closes the books", bank.balances())
 

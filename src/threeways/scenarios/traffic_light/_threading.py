@@ -1,15 +1,16 @@
-"""traffic_light with threads: a threading.Event is the light, a Lock guards the crossing.
+"""traffic_light with threads: threading.Events for the light and its sensor, a Lock for
+the crossing.
 
 Each car is a thread. ``green.wait(timeout)`` blocks until the light thread calls
-``green.set()``; ``green.clear()`` turns it red again. A car woken by green may be
-scheduled only after the light has turned red once more, so a car checks the light and
-passes while holding ``crossing``, the lock the light holds whenever it changes colour.
-Every wait has a timeout: a thread cannot be cancelled, so a wait that never ends would
-hang the program.
+``green.set()``; ``green.clear()`` turns it red again. A car woken by green may run only
+after the light has turned red once more, so a car looks and passes while holding
+``crossing``, the lock the light holds whenever it changes colour. Every wait has a
+timeout: a thread cannot be cancelled, so a wait that never ends would hang the program.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 
@@ -19,52 +20,68 @@ from threeways._support import join_all
 from . import DRIVE_TICKS, GREEN_TICKS, RED_TICKS, Params, car_names
 
 
-def _light(trace: Recorder, green: threading.Event, crossing: threading.Lock, p: Params) -> None:
+# step: what the light and the cars share
+class _Light:
+    def __init__(self) -> None:
+        self.green = threading.Event()  # starts cleared: red
+        self.sensor = threading.Event()  # a sensor in the road: set by a car at red
+        self.stays_green = threading.Event()  # set after the last cycle: cars go home
+        self.crossing = threading.Lock()  # held to change colour, and to look and pass
+
+
+def _light(trace: Recorder, light: _Light, p: Params) -> None:
     for cycle in range(1, p.cycles + 1):
         # step: turn red
-        with crossing:
-            green.clear()
+        with light.crossing:
+            light.green.clear()
             trace.record("light", "turns red", cycle)
         time.sleep(RED_TICKS * p.tick)
+        # step: wait for a car at red
+        if not light.sensor.wait(p.timeout):
+            raise TimeoutError(f"no car came to the light in {p.timeout:g}s")
         # step: turn green
-        with crossing:
-            green.set()
+        with light.crossing:
+            light.sensor.clear()  # these cars go now: the next red waits for a new one
+            light.green.set()
             trace.record("light", "turns green", cycle)
         time.sleep(GREEN_TICKS * p.tick)
     # step: stay green
+    light.stays_green.set()
     trace.record("light", "stays green")
 
 
-def _car(
-    trace: Recorder, name: str, green: threading.Event, crossing: threading.Lock, p: Params
-) -> None:
-    for trip in range(1, p.trips + 1):
+def _car(trace: Recorder, name: str, light: _Light, p: Params) -> None:
+    for trip in itertools.count(1):
         # step: wait for green
-        if not green.is_set():
-            trace.record(name, "waits at red", trip)
         while True:
-            if not green.wait(p.timeout):
-                raise TimeoutError(f"{name} waited {p.timeout:g}s for green")
-            with crossing:  # the light cannot change colour while we look and drive
-                # step: pass if still green
-                if green.is_set():
+            with light.crossing:  # the light cannot change colour while we look and pass
+                # step: pass if green
+                if light.green.is_set():
                     trace.record(name, "passes", trip)
                     break
+                # step: else wait at red, then look again
+                trace.record(name, "waits at red", trip)
+                light.sensor.set()  # now the light may turn green
+            if not light.green.wait(p.timeout):  # woken by green: it may be red again by now
+                raise TimeoutError(f"{name} waited {p.timeout:g}s for green")
+        # step: go home once the light stays green
+        if light.stays_green.is_set():
+            trace.record(name, "goes home")
+            return
         # step: drive around the block
         time.sleep(DRIVE_TICKS * p.tick)
 
 
 def main(trace: Recorder, p: Params) -> None:
     # step: set up the light
-    green = threading.Event()  # starts cleared: red
-    crossing = threading.Lock()
+    light = _Light()
     # step: start the light and the cars
-    light = threading.Thread(target=_light, args=(trace, green, crossing, p), name="light")
-    cars = [
-        threading.Thread(target=_car, args=(trace, name, green, crossing, p), name=name)
+    workers = [threading.Thread(target=_light, args=(trace, light, p), name="light")]
+    workers += [
+        threading.Thread(target=_car, args=(trace, name, light, p), name=name)
         for name in car_names(p.cars)
     ]
-    for thread in [light, *cars]:
-        thread.start()
+    for worker in workers:
+        worker.start()
     # step: wait for everyone to finish
-    join_all([light, *cars], p.timeout)
+    join_all(workers, p.timeout)
