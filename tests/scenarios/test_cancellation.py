@@ -182,11 +182,11 @@ async def _cancel_twice(shield: bool) -> list[Event]:
     """The asyncio worker, cancelled once midway and once more while it cleans up."""
     trace = Trace()
     p = SC.params(workers=1, connections=2, steps=0, shield=shield, tick=0.05)
-    midway = asyncio.Barrier(2)
+    midway = asyncio.Semaphore(0)
     worker = asyncio.create_task(
         _asyncio._worker(trace, "Ada", asyncio.BoundedSemaphore(2), midway, p)
     )
-    await midway.wait()
+    await midway.acquire()
     worker.cancel()
     while not any(e.action == "cleans up" for e in trace.events):
         await asyncio.sleep(0)

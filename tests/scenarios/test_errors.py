@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -277,3 +278,20 @@ def test_asyncio_logger_is_quiet_when_supervised(caplog: pytest.LogCaptureFixtur
     caplog.set_level(logging.ERROR, logger="asyncio")
     assert threeways.run("errors", "asyncio", **FAST).ok
     assert [r for r in caplog.records if r.name == "asyncio"] == []
+
+
+def _is_set(event: Any) -> bool:
+    return bool(event.is_set())
+
+
+def test_a_managers_event_travels_with_a_job_a_plain_one_does_not() -> None:
+    # the multiprocessing lesson: a job's arguments are pickled; a plain Event refuses to be
+    # ("only be shared between processes through inheritance"), a manager's proxy travels
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        with pytest.raises(RuntimeError, match="through inheritance"):
+            pool.submit(_is_set, ctx.Event()).result(timeout=30)
+        with ctx.Manager() as manager:
+            event = manager.Event()
+            event.set()
+            assert pool.submit(_is_set, event).result(timeout=30) is True

@@ -164,7 +164,8 @@ def test_asyncio_the_sooner_deadline_wins() -> None:
 
 async def _trio_stuck_job(trace: Trace, own_limit: float, batch: float) -> bool:
     with trio.move_on_after(batch) as scope:
-        await timeouts_trio._stuck_job(trace, 1, SC.params(timeout=own_limit))
+        p = SC.params(timeout=own_limit)
+        await timeouts_trio._stuck_job(trace, 1, p, task_status=trio.TASK_STATUS_IGNORED)
     return scope.cancelled_caught
 
 
@@ -183,7 +184,7 @@ def test_threads_and_processes_fail_when_their_own_limit_passes() -> None:
     p = SC.params(timeout=0.01)
     never = threading.Event()
     with pytest.raises(TimeoutError):
-        timeouts_threading._stuck_job(Trace(), 1, p, threading.Semaphore(0), never, never)
+        timeouts_threading._stuck_job(Trace(), 1, p, threading.Semaphore(0), never)
     ctx = multiprocessing.get_context("spawn")
     ready, event = ctx.Semaphore(0), ctx.Event()
     with pytest.raises(TimeoutError), Trace().child_sink() as sink:

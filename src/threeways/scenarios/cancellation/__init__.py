@@ -47,9 +47,10 @@ class Cancellation(Scenario[Params]):
     summary = "Main stops a group of workers midway; each cleans up once and gives all back."
     lesson = """\
 Main starts a group of workers. Each opens its connections from a shared pool (a bounded
-semaphore with one slot per connection), works --steps steps, reaches midway, and works
-on: its job has no end, so only a stop from outside ends it. Once every worker is midway,
-main stops the group. A worker's finally block is its cleanup: it says goodbye (a tick;
+semaphore with one slot per connection), works --steps steps, reaches midway, tells main
+(it releases a semaphore main counts down, and does not wait), and works on: its job has
+no end, so only a stop from outside ends it. Once every worker is midway, main stops the
+group. A worker's finally block is its cleanup: it says goodbye (a tick;
 in asyncio and trio an await) and gives its connections back; then main counts the pool,
 which must be full again. That is the observable, forced by the design: every worker
 reached midway after its steps, was stopped, cleaned up exactly once and gave everything
@@ -97,8 +98,8 @@ everything on Ctrl-C.
     uses = {
         "threading": "ThreadPoolExecutor; a stop threading.Event, looked at before each step",
         "multiprocessing": "a stop Event first, terminate() then kill() as the last resort",
-        "asyncio": "task.cancel() per worker in a TaskGroup, re-raised; asyncio.shield, Barrier",
-        "trio": "nursery.cancel_scope.cancel(); CancelScope(shield=True); a memory channel",
+        "asyncio": "task.cancel() per worker in a TaskGroup, re-raised; asyncio.shield",
+        "trio": "nursery.cancel_scope.cancel(); CancelScope(shield=True)",
     }
     parameters = Params
 
@@ -152,8 +153,8 @@ everything on Ctrl-C.
         return {"steps after midway": steps, "stop to last give-back (s)": took}
 
     def timeline(self, events: Sequence[Event], p: Params) -> list[Span]:
-        # A worker works (its wait at the midway Barrier is a moment) until it sees the
-        # stop, and cleans up from then to its last give-back.
+        # A worker works (telling main it is midway is a moment: it does not wait) until
+        # it sees the stop, and cleans up from then to its last give-back.
         spans = [s for s in super().timeline(events, p) if s.actor == "main"]
         for name in worker_names(p.workers):
             own = [e for e in events if e.actor == name]

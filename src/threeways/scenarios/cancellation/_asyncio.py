@@ -1,19 +1,16 @@
 """cancellation with asyncio: cancel() raises CancelledError in the task once; let it go on.
 
 ``task.cancel()`` raises ``CancelledError`` at the ``await`` where the task waits, here
-mid-step. The worker re-raises it: ``TaskGroup`` and ``asyncio.timeout`` work by
-cancelling, and a worker that swallowed it and worked on would keep its group waiting. No
-``TaskGroup.cancel()`` before 3.15: main cancels each task. Delivered once, the
-cancellation leaves the cleanup's ``await`` alone (``--no-shield`` still gives all back);
-a second one, which the TaskGroup sends to whatever still runs when main is cancelled,
-would cut it short: ``asyncio.shield`` keeps the cleanup going as a task of its own.
+mid-step. Delivered once, it leaves the cleanup's own ``await`` alone (``--no-shield``
+still gives all back); a second one, which the TaskGroup sends to whatever still runs
+when main is cancelled, would cut it short: ``asyncio.shield`` keeps the cleanup going.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-from asyncio import Barrier, BoundedSemaphore
+from asyncio import BoundedSemaphore, Semaphore
 from collections.abc import Iterable
 
 from threeways import Recorder
@@ -28,9 +25,7 @@ async def _work(trace: Recorder, name: str, steps: Iterable[int], p: Params) -> 
         trace.record(name, "does step", step)
 
 
-async def _clean_up(
-    trace: Recorder, name: str, pool: BoundedSemaphore, held: int, p: Params
-) -> None:
+async def _clean_up(trace: Recorder, name: str, pool: Semaphore, held: int, p: Params) -> None:
     trace.record(name, "cleans up", held)
     # step: say goodbye
     await asyncio.sleep(CLOSE_TICKS * p.tick)  # an await: a second cancel() would stop it
@@ -41,7 +36,7 @@ async def _clean_up(
 
 
 async def _worker(
-    trace: Recorder, name: str, pool: BoundedSemaphore, midway: Barrier, p: Params
+    trace: Recorder, name: str, pool: Semaphore, midway: Semaphore, p: Params
 ) -> None:
     held = 0
     try:
@@ -54,7 +49,7 @@ async def _worker(
         await _work(trace, name, range(1, p.steps + 1), p)
         # step: reach midway
         trace.record(name, "is midway", p.steps)
-        await midway.wait()
+        midway.release()  # tell main, and go on
         # step: work on until stopped
         await _work(trace, name, itertools.count(p.steps + 1), p)
     except asyncio.CancelledError:
@@ -71,26 +66,24 @@ async def _main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     pool = BoundedSemaphore(pool_size(p))  # a release too many raises ValueError
     trace.record("main", "opens the pool", pool_size(p))
-    midway = Barrier(p.workers + 1)  # main waits midway too
+    midway = Semaphore(0)  # each worker releases it once
     async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as group:
         # step: start the workers
         args = [(trace, name, pool, midway, p) for name in worker_names(p.workers)]
         workers = [group.create_task(_worker(*a), name=a[1]) for a in args]
         # step: wait until every worker is midway
         trace.record("main", "waits until every worker is midway")
-        await midway.wait()
+        for _ in workers:
+            await midway.acquire()
         # step: stop the group
         trace.record("main", "stops the group", "main cancels each task")
-        for worker in workers:
+        for worker in workers:  # no TaskGroup.cancel() before 3.15: each task, one by one
             worker.cancel()
         # step: wait for the group to end
         trace.record("main", "waits for the group to end")
     # step: count the free connections
-    free = 0
-    while not pool.locked():  # an asyncio semaphore tells no count: take what is free
-        await pool.acquire()
-        free += 1
-    trace.record("main", "counts the pool", free)
+    free = [await pool.acquire() for _ in range(pool_size(p)) if not pool.locked()]  # no count
+    trace.record("main", "counts the pool", len(free))  # an asyncio semaphore tells none: take
 
 
 def main(trace: Recorder, p: Params) -> None:

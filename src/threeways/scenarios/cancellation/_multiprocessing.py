@@ -5,7 +5,8 @@ it at once, with no ``finally`` and no ``atexit`` handler run, and ``kill()`` (S
 cannot even be caught. Terminated while it uses a pipe or queue, it may corrupt it;
 holding a lock or semaphore, it leaves it held: its connections never come back (try
 ``--terminate``). So main asks first, with a ``multiprocessing.Event``, and terminates,
-then kills, only what still runs after ``p.timeout``, or everything on Ctrl-C.
+then kills, only what still runs after ``p.timeout``, or everything on Ctrl-C. This file
+is longer than the others: it has both stops, the Event and ``terminate()``.
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
+from multiprocessing.process import BaseProcess
+from multiprocessing.synchronize import BoundedSemaphore, Event, Semaphore
 
 from threeways import Recorder
 from threeways._support import join_all
 
 from . import CLOSE_TICKS, Params, pool_size, worker_names
-
-if TYPE_CHECKING:
-    from multiprocessing.process import BaseProcess
-    from multiprocessing.synchronize import Barrier, BoundedSemaphore, Event
 
 
 def _work(trace: Recorder, name: str, steps: Iterable[int], stop: Event, p: Params) -> bool:
@@ -47,7 +45,7 @@ def _clean_up(trace: Recorder, name: str, pool: BoundedSemaphore, held: int, p: 
 
 
 def _worker(
-    trace: Recorder, name: str, pool: BoundedSemaphore, midway: Barrier, stop: Event, p: Params
+    trace: Recorder, name: str, pool: BoundedSemaphore, midway: Semaphore, stop: Event, p: Params
 ) -> None:
     held = 0
     try:
@@ -61,7 +59,7 @@ def _worker(
         if _work(trace, name, range(1, p.steps + 1), stop, p):
             # step: reach midway
             trace.record(name, "is midway", p.steps)
-            midway.wait()
+            midway.release()  # one atomic step: nothing half done for terminate() to break
             # step: work on until stopped
             _work(trace, name, itertools.count(p.steps + 1), stop, p)
         # step: see the stop
@@ -87,7 +85,7 @@ def main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     pool = ctx.BoundedSemaphore(pool_size(p))  # a release too many raises ValueError
     trace.record("main", "opens the pool", pool_size(p))
-    midway, stop = ctx.Barrier(p.workers + 1, timeout=p.timeout), ctx.Event()
+    midway, stop = ctx.Semaphore(0), ctx.Event()  # each worker releases midway once
     with trace.child_sink() as sink:
         # step: start the workers
         args = [(sink, name, pool, midway, stop, p) for name in worker_names(p.workers)]
@@ -97,7 +95,8 @@ def main(trace: Recorder, p: Params) -> None:
                 process.start()
             # step: wait until every worker is midway
             trace.record("main", "waits until every worker is midway")
-            midway.wait()
+            if not all(midway.acquire(timeout=p.timeout) for _ in group):
+                raise TimeoutError(f"a worker was not midway within {p.timeout:g}s")
             # step: stop the group
             if p.terminate:
                 trace.record("main", "stops the group", "main terminates each process")

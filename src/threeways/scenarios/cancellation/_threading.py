@@ -1,12 +1,8 @@
 """cancellation with threads: a thread cannot be cancelled, so it looks at a stop Event.
 
-Python has no way to stop a thread from outside: no cancel, no kill, no interrupt. So
-main asks: it sets a ``threading.Event`` that each worker looks at before each step;
-the stop lands after the step in progress, and a thread blocked in a call that does not
-watch the flag (a socket read, ``queue.get()``) would never see it: bound such waits, or
-send a sentinel. Nothing interrupts the cleanup either: nothing to shield. The group is a
-``ThreadPoolExecutor``, whose ``Future.cancel()`` drops only a job not yet started.
-Main sets the Event in a ``finally``: a thread that nobody stops runs for ever.
+Python cannot stop a thread from outside (no cancel, no kill), so main asks: it sets an
+``Event`` each worker looks at before each step. The stop lands after the step in
+progress; a thread blocked in a call that does not watch the flag never sees it.
 """
 
 from __future__ import annotations
@@ -15,7 +11,7 @@ import itertools
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier, BoundedSemaphore, Event
+from threading import BoundedSemaphore, Event, Semaphore
 
 from threeways import Recorder
 
@@ -44,7 +40,7 @@ def _clean_up(trace: Recorder, name: str, pool: BoundedSemaphore, held: int, p: 
 
 
 def _worker(
-    trace: Recorder, name: str, pool: BoundedSemaphore, midway: Barrier, stop: Event, p: Params
+    trace: Recorder, name: str, pool: BoundedSemaphore, midway: Semaphore, stop: Event, p: Params
 ) -> None:
     held = 0
     try:
@@ -58,7 +54,7 @@ def _worker(
         if _work(trace, name, range(1, p.steps + 1), stop, p):
             # step: reach midway
             trace.record(name, "is midway", p.steps)
-            midway.wait()
+            midway.release()  # tell main, and go on: main waits, the workers do not
             # step: work on until stopped
             _work(trace, name, itertools.count(p.steps + 1), stop, p)
         # step: see the stop
@@ -72,18 +68,16 @@ def main(trace: Recorder, p: Params) -> None:
     # step: open the pool
     pool = BoundedSemaphore(pool_size(p))  # a release too many raises ValueError
     trace.record("main", "opens the pool", pool_size(p))
-    midway, stop = Barrier(p.workers + 1, timeout=p.timeout), Event()  # main waits midway too
-    with ThreadPoolExecutor(p.workers, thread_name_prefix="worker") as group:
+    midway, stop = Semaphore(0), Event()  # each worker releases midway once
+    with ThreadPoolExecutor(p.workers) as group:  # Future.cancel() drops only a job not started
         # step: start the workers
         args = [(trace, name, pool, midway, stop, p) for name in worker_names(p.workers)]
         futures = [group.submit(_worker, *a) for a in args]
         try:
             # step: wait until every worker is midway
             trace.record("main", "waits until every worker is midway")
-            midway.wait()
-        except BaseException:  # Ctrl-C, or a worker that never came: free those waiting
-            midway.abort()  # they get BrokenBarrierError, and clean up
-            raise
+            if not all(midway.acquire(timeout=p.timeout) for _ in futures):
+                raise TimeoutError(f"a worker was not midway within {p.timeout:g}s")
         finally:
             # step: stop the group
             trace.record("main", "stops the group", "main sets the stop Event")

@@ -4,9 +4,6 @@
 ``trio.Cancelled``, not just the first ("level triggered"). A worker that swallowed it
 gets it again at its next ``await``; so does its cleanup, whose goodbye raises at once,
 and the connections are never given back (``--no-shield``; asyncio gives them back).
-``trio.CancelScope(shield=True)`` keeps outer cancellations out, the run's timeout too:
-keep it short, or give it a deadline, ``move_on_after(s, shield=True)``. trio has no
-Barrier (trio issue #1434): each worker tells main over a memory channel it is midway.
 """
 
 from __future__ import annotations
@@ -15,6 +12,7 @@ import itertools
 from collections.abc import Iterable
 
 import trio
+from trio import Semaphore
 
 from threeways import Recorder
 
@@ -28,7 +26,7 @@ async def _work(trace: Recorder, name: str, steps: Iterable[int], p: Params) -> 
         trace.record(name, "does step", step)
 
 
-async def _clean_up(trace: Recorder, name: str, pool: trio.Semaphore, held: int, p: Params) -> None:
+async def _clean_up(trace: Recorder, name: str, pool: Semaphore, held: int, p: Params) -> None:
     trace.record(name, "cleans up", held)
     # step: say goodbye
     await trio.sleep(CLOSE_TICKS * p.tick)  # a checkpoint: in a cancelled scope, it raises
@@ -39,7 +37,7 @@ async def _clean_up(trace: Recorder, name: str, pool: trio.Semaphore, held: int,
 
 
 async def _worker(
-    trace: Recorder, name: str, pool: trio.Semaphore, midway: trio.MemorySendChannel[str], p: Params
+    trace: Recorder, name: str, pool: Semaphore, midway: Semaphore, p: Params
 ) -> None:
     held = 0
     try:
@@ -52,7 +50,7 @@ async def _worker(
         await _work(trace, name, range(1, p.steps + 1), p)
         # step: reach midway
         trace.record(name, "is midway", p.steps)
-        await midway.send(name)
+        midway.release()  # tell main, and go on
         # step: work on until stopped
         await _work(trace, name, itertools.count(p.steps + 1), p)
     except trio.Cancelled:
@@ -61,30 +59,29 @@ async def _worker(
         raise  # swallowed, it would come back at the next checkpoint anyway
     finally:
         # step: clean up, exactly once
-        with trio.CancelScope(shield=p.shield):
+        with trio.CancelScope(shield=p.shield):  # no outside cancellation gets in: keep it short
             await _clean_up(trace, name, pool, held, p)
 
 
 async def _main(trace: Recorder, p: Params) -> None:
     # step: open the pool
-    pool = trio.Semaphore(pool_size(p), max_value=pool_size(p))  # a release too many raises
+    pool = Semaphore(pool_size(p), max_value=pool_size(p))  # a release too many raises
     trace.record("main", "opens the pool", pool_size(p))
-    send, receive = trio.open_memory_channel[str](p.workers)
+    midway = Semaphore(0)  # each worker releases it once
     with trio.fail_after(p.timeout):
         async with trio.open_nursery() as group:
             # step: start the workers
             for name in worker_names(p.workers):
-                group.start_soon(_worker, trace, name, pool, send, p, name=name)
+                group.start_soon(_worker, trace, name, pool, midway, p, name=name)
             # step: wait until every worker is midway
             trace.record("main", "waits until every worker is midway")
             for _ in range(p.workers):
-                await receive.receive()
+                await midway.acquire()
             # step: stop the group
             trace.record("main", "stops the group", "main cancels the nursery's scope")
             group.cancel_scope.cancel()
             # step: wait for the group to end
-            trace.record("main", "waits for the group to end")
-        # leaving the nursery waits for every worker's cleanup
+            trace.record("main", "waits for the group to end")  # the nursery's exit: every cleanup
     # step: count the free connections
     trace.record("main", "counts the pool", pool.value)
 

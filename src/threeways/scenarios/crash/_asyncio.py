@@ -25,7 +25,6 @@ import os
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from multiprocessing.context import DefaultContext
 
 from threeways import Recorder
 
@@ -47,17 +46,12 @@ def _job(trace: Recorder, i: int, p: Params) -> int:
 
 
 async def _run_alone(
-    slots: asyncio.Semaphore,
-    ctx: DefaultContext,
-    trace: Recorder,
-    sink: Recorder,
-    i: int,
-    p: Params,
+    trace: Recorder, sink: Recorder, slots: asyncio.Semaphore, i: int, p: Params
 ) -> None:
     loop = asyncio.get_running_loop()
     async with slots:
         # own step: an executor of one worker for each job
-        with ProcessPoolExecutor(1, mp_context=ctx) as pool:
+        with ProcessPoolExecutor(1, mp_context=trace.mp_context) as pool:
             # step: learn what became of the job
             try:
                 result = await loop.run_in_executor(pool, _job, sink, i, p)
@@ -78,7 +72,7 @@ async def _main(trace: Recorder, p: Params) -> None:
         async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
             # step: submit the jobs
             for i in range(p.jobs):
-                tg.create_task(_run_alone(slots, trace.mp_context, trace, sink, i, p))
+                tg.create_task(_run_alone(trace, sink, slots, i, p))
             # step: wait for every job
             trace.record("main", "waits for every job")
         # leaving the TaskGroup waits for every task

@@ -6,11 +6,8 @@ dead worker and runs the other jobs, but never says which job it lost: that job'
 ``get()`` waits for ever (gh-66587, gh-96062). So no Pool here: each job gets a process of
 its own, at most ``workers`` at a time, and a one-way ``Pipe`` for its result. ``recv()``
 returns the result, or raises ``EOFError`` once every copy of the sending end is closed
-with nothing sent: the process that held the last one is gone. So main closes its own
-copy as soon as the child has started, or the pipe would never end. ``exitcode`` then
-says how the job's process ended (``CRASH_CODE`` here; ``-9`` after a ``SIGKILL``).
-``multiprocessing.connection.wait`` waits for whichever pipe is ready first, bounded by
-the timeout. Isolation costs a process start per job.
+with nothing sent; ``exitcode`` then says how the process ended (``CRASH_CODE`` here,
+``-9`` after a ``SIGKILL``). Isolation costs a process start per job.
 """
 
 from __future__ import annotations
@@ -21,7 +18,6 @@ from contextlib import ExitStack
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import DefaultContext
 from multiprocessing.process import BaseProcess
-from time import monotonic
 
 from threeways import Recorder
 
@@ -69,7 +65,7 @@ def _collect(trace: Recorder, i: int, reader: Connection, process: BaseProcess, 
 
 def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
-    deadline = monotonic() + p.timeout
+    deadline = time.monotonic() + p.timeout
     with trace.child_sink() as sink, ExitStack() as pipes:
         # step: open the pool
         trace.record("main", "opens pool", p.workers)
@@ -83,7 +79,7 @@ def main(trace: Recorder, p: Params) -> None:
                 running[reader] = (i, process)
             # step: wait for every job
             trace.record("main", "waits for a job to end")
-            ready = wait(list(running), max(0.0, deadline - monotonic()))
+            ready = wait(list(running), max(0.0, deadline - time.monotonic()))  # the first ones
             if not ready:
                 raise TimeoutError(f"{len(running)} jobs still running after {p.timeout:g}s")
             for reader in [r for r in running if r in ready]:

@@ -46,7 +46,7 @@ def _job(trace: Recorder, i: int, p: Params) -> int:
 
 
 async def _run_alone(
-    limiter: anyio.CapacityLimiter, trace: Recorder, sink: Recorder, i: int, p: Params
+    trace: Recorder, sink: Recorder, limiter: anyio.CapacityLimiter, i: int, p: Params
 ) -> None:
     # step: learn what became of the job
     try:
@@ -67,7 +67,7 @@ async def _main(trace: Recorder, p: Params) -> None:
         async with trio.open_nursery() as nursery:
             # step: submit the jobs
             for i in range(p.jobs):
-                nursery.start_soon(_run_alone, limiter, trace, sink, i, p, name=job_name(i))
+                nursery.start_soon(_run_alone, trace, sink, limiter, i, p, name=job_name(i))
             # step: wait for every job
             trace.record("main", "waits for every job")
         # leaving the nursery waits for every task

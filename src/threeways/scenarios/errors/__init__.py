@@ -81,7 +81,10 @@ stopped follows from the parameters, whatever the scheduler does.
 - multiprocessing: ProcessPoolExecutor, the same API. The child's exception is pickled
   back and raised in the parent, with the child's traceback, as text, for its cause
   (`__cause__`: CPython Lib/concurrent/futures/process.py; Pool's `AsyncResult.get()`
-  does the same). The stop is an Event too: `terminate()` would skip the finally blocks.
+  does the same). The stop is an Event too (`terminate()` would skip the finally
+  blocks), a manager's: a job's arguments are pickled, and a plain multiprocessing Event
+  or Semaphore refuses to be ("should only be shared between processes through
+  inheritance"), while a manager's proxy travels like any value.
 - asyncio: TaskGroup (3.11+, CPython bpo-46752, modelled on trio's nurseries). The first
   error cancels the other tasks (CancelledError at their next await, so their finally
   blocks run), and the group raises an ExceptionGroup; `except* ValueError` (PEP 654,
@@ -118,7 +121,7 @@ trio's naive run swallows the error itself, and ends with the wrong story.
 """
     uses = {
         "threading": "ThreadPoolExecutor, wait(FIRST_EXCEPTION), result(), a stop Event",
-        "multiprocessing": "ProcessPoolExecutor (initializer=), the same wait, a stop Event",
+        "multiprocessing": "ProcessPoolExecutor, the same wait, a manager's stop Event",
         "asyncio": "nested TaskGroups, except* ValueError; --naive: bare tasks, asyncio.wait",
         "trio": "nested nurseries, except* ValueError; --naive: a broad except Exception",
     }

@@ -1,24 +1,23 @@
 """errors with asyncio: a TaskGroup cancels the other tasks and raises an ExceptionGroup.
 
-When a job fails, the inner TaskGroup of jobs raises; the outer one, seeing that come out
-of its body, cancels the helpers: ``CancelledError`` lands at a helper's next ``await``,
-its ``finally`` runs, and it must let the error go on (swallowed, it would leave the
-TaskGroup waiting). The groups raise nested ``ExceptionGroup``s; ``except* ValueError``
-finds the error inside. ``--naive`` creates bare tasks and waits with ``asyncio.wait``,
-which raises nothing: nobody asks the failed task for its result, and asyncio only logs
-"Task exception was never retrieved" when the task is garbage-collected.
+Nested groups raise nested ``ExceptionGroup``s: ``except* ValueError`` finds the error
+inside. ``--naive`` creates bare tasks and waits with ``asyncio.wait``, which raises
+nothing: asyncio logs "Task exception was never retrieved" when the task is collected.
+Each errors file is longer than the others: it holds two programs, the supervised one
+and ``--naive``'s.
 """
 
 from __future__ import annotations
 
 import asyncio
+from asyncio import Event, Semaphore
 
 from threeways import Recorder
 
 from . import JOB_TICKS, Params, failure, helper_names, main_sees, worker_names
 
 
-async def _job(trace: Recorder, name: str, i: int, finished: asyncio.Semaphore, p: Params) -> None:
+async def _job(trace: Recorder, name: str, i: int, finished: Semaphore, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: do the job
@@ -36,8 +35,7 @@ async def _job(trace: Recorder, name: str, i: int, finished: asyncio.Semaphore, 
         trace.record(name, "cleans up")
 
 
-async def _helper(trace: Recorder, name: str, done: asyncio.Event, p: Params) -> None:
-    trace.record(name, "starts")
+async def _helper(trace: Recorder, name: str, done: Event, p: Params) -> None:
     try:
         # step: work until the jobs are done
         while not done.is_set():
@@ -47,14 +45,13 @@ async def _helper(trace: Recorder, name: str, done: asyncio.Event, p: Params) ->
     except asyncio.CancelledError:
         # step: be stopped
         trace.record(name, "is stopped")
-        raise
+        raise  # swallowed, it would leave the TaskGroup waiting for a helper that works on
     finally:
         # step: clean up
         trace.record(name, "cleans up")
 
 
-async def _supervised(trace: Recorder, p: Params) -> None:
-    done, finished = asyncio.Event(), asyncio.Semaphore(0)
+async def _supervised(trace: Recorder, p: Params, done: Event, finished: Semaphore) -> None:
     async with asyncio.TaskGroup() as tg:
         # step: start the helpers and the jobs
         for h in helper_names(p.helpers):
@@ -70,15 +67,15 @@ async def _supervised(trace: Recorder, p: Params) -> None:
         done.set()
 
 
-async def _naive(trace: Recorder, p: Params) -> None:
-    done, finished = asyncio.Event(), asyncio.Semaphore(0)
+async def _naive(trace: Recorder, p: Params, done: Event, finished: Semaphore) -> None:
     # own step: start them, unsupervised
-    helpers = [asyncio.create_task(_helper(trace, h, done, p)) for h in helper_names(p.helpers)]
-    names = worker_names(p.workers)
-    jobs = [asyncio.create_task(_job(trace, name, i, finished, p)) for i, name in enumerate(names)]
+    hs, names = helper_names(p.helpers), enumerate(worker_names(p.workers))
+    # kept in lists: the loop holds tasks by weak references, and one nothing holds may vanish
+    helpers = [asyncio.create_task(_helper(trace, h, done, p)) for h in hs]
+    jobs = [asyncio.create_task(_job(trace, n, i, finished, p)) for i, n in names]
     # own step: wait for the jobs, blind to errors
     trace.record("main", "waits for the jobs")
-    await asyncio.wait(jobs)  # returns the done tasks; nobody asks them for a result
+    await asyncio.wait(jobs)  # returns the done tasks, raises nothing; nobody asks them
     done.set()
     await asyncio.wait(helpers)
 
@@ -86,7 +83,8 @@ async def _naive(trace: Recorder, p: Params) -> None:
 async def _main(trace: Recorder, p: Params) -> None:
     try:
         async with asyncio.timeout(p.timeout):
-            await (_naive if p.naive else _supervised)(trace, p)
+            done, finished = Event(), Semaphore(0)
+            await (_naive if p.naive else _supervised)(trace, p, done, finished)
     except* ValueError as group:
         # step: main sees the error
         main_sees(trace, group)

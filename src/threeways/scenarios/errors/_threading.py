@@ -1,12 +1,11 @@
 """errors with threads: a Future brings a job's error to main; a stop Event stops the rest.
 
-``ThreadPoolExecutor.submit`` returns a ``Future`` that keeps whatever its job raised:
-``wait(..., return_when=FIRST_EXCEPTION)`` returns at the first error, and ``result()``
-raises it again, in main. A thread cannot be cancelled: main sets a ``threading.Event``
-that each helper looks at between two beats. ``--naive`` joins plain ``Thread`` objects:
-the failing one's exception goes to ``threading.excepthook``, which prints "Exception in
-thread Bob" and the traceback, and that is all; ``join()`` returns as if all went well.
-A Future whose result nobody asks for is worse: its error is not even printed.
+A ``Future`` keeps whatever its job raised, and ``result()`` raises it again, in main. A
+thread cannot be cancelled: main sets an ``Event`` that the others look at. ``--naive``
+starts plain ``Thread`` objects: the failing one's exception goes to
+``threading.excepthook``, which prints "Exception in thread Bob:" and its traceback, and
+that is all. Each errors file is longer than the others: it holds two programs, the
+supervised one and ``--naive``'s.
 """
 
 from __future__ import annotations
@@ -24,15 +23,14 @@ def _job(trace: Recorder, name: str, i: int, finished: Semaphore, stop: Event, p
     trace.record(name, "starts")
     try:
         # step: do the job
-        if stop.wait((JOB_TICKS + i) * p.tick):  # a thread cannot be cancelled: it looks at a flag
+        if stop.wait((JOB_TICKS + i) * p.tick):  # no cancel for a thread: it looks at the flag
             trace.record(name, "is stopped")
             return
         if i == p.fail:
             # step: fail once the others have finished
             trace.record(name, "waits for the others")
-            for _ in range(p.workers - 1):
-                if not finished.acquire(timeout=p.timeout):
-                    raise TimeoutError(f"{name} waited {p.timeout:g}s for the others")
+            if not all(finished.acquire(timeout=p.timeout) for _ in range(p.workers - 1)):
+                raise TimeoutError(f"{name} waited {p.timeout:g}s for the others")
             raise failure(trace, name)
         trace.record(name, "finishes")
     finally:
@@ -42,7 +40,6 @@ def _job(trace: Recorder, name: str, i: int, finished: Semaphore, stop: Event, p
 
 
 def _helper(trace: Recorder, name: str, done: Event, stop: Event, p: Params) -> None:
-    trace.record(name, "starts")
     try:
         # step: work until the jobs are done
         while not done.is_set():
@@ -63,10 +60,10 @@ def _supervised(trace: Recorder, p: Params, done: Event, stop: Event, finished: 
             # step: start the helpers and the jobs
             hs, names = helper_names(p.helpers), enumerate(worker_names(p.workers))
             helpers = [pool.submit(_helper, trace, h, done, stop, p) for h in hs]
-            jobs = [pool.submit(_job, trace, name, i, finished, stop, p) for i, name in names]
+            jobs = [pool.submit(_job, trace, n, i, finished, stop, p) for i, n in names]
             # step: wait for the jobs, or the first error
             trace.record("main", "waits for the jobs")
-            ended, running = wait(jobs, p.timeout, return_when=FIRST_EXCEPTION)
+            ended, running = wait(jobs, p.timeout, return_when=FIRST_EXCEPTION)  # or all done
             for job in ended:
                 job.result()  # raises the job's error again, here in main
             if running:
@@ -77,8 +74,8 @@ def _supervised(trace: Recorder, p: Params, done: Event, stop: Event, finished: 
             raise
         # step: tell the helpers the jobs are done
         done.set()
-    for helper in helpers:  # all done: leaving the with block joined the threads
-        helper.result()  # an error that nobody asks its Future for is lost without a word
+    for helper in helpers:  # leaving the with block joined every thread
+        helper.result()  # an error nobody asks its Future for is lost without a word
 
 
 def _naive(trace: Recorder, p: Params, done: Event, stop: Event, finished: Semaphore) -> None:
@@ -97,7 +94,8 @@ def _naive(trace: Recorder, p: Params, done: Event, stop: Event, finished: Semap
 
 def main(trace: Recorder, p: Params) -> None:
     try:
-        (_naive if p.naive else _supervised)(trace, p, Event(), Event(), Semaphore(0))
+        done, stop, finished = Event(), Event(), Semaphore(0)
+        (_naive if p.naive else _supervised)(trace, p, done, stop, finished)
     except ValueError as error:
         # step: main sees the error
         main_sees(trace, error)

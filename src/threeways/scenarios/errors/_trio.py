@@ -1,12 +1,10 @@
 """errors with trio: a nursery cancels its other tasks and raises an ExceptionGroup.
 
-As with asyncio's TaskGroups: when a job fails, the inner nursery of jobs raises, and the
-outer one cancels the helpers, whose ``finally`` blocks run as ``trio.Cancelled`` goes
-through (it must go on: caught for good, it would leave the nursery waiting). Nurseries
-raise nested ``ExceptionGroup``s (strict groups, the default since trio 0.25);
-``except* ValueError`` finds the error inside. ``--naive``: a nursery cannot lose an
-error, so the usual way to lose one is a broad ``except Exception`` around each job, "so
-that one failure does not stop the others". (It does not catch ``trio.Cancelled``.)
+The asyncio program with nurseries for TaskGroups: nested nurseries raise nested
+``ExceptionGroup``s (strict groups, the default since trio 0.25), and ``except*
+ValueError`` finds the error inside. A nursery cannot lose an error: ``--naive`` loses
+it the usual trio way, in a broad ``except Exception`` around each job. Each errors file
+is longer than the others: it holds two programs, the supervised one and ``--naive``'s.
 """
 
 from __future__ import annotations
@@ -14,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import trio
+from trio import Event, Semaphore
 
 from threeways import Recorder
 
 from . import JOB_TICKS, Params, describe, failure, helper_names, main_sees, worker_names
 
-_Job = Callable[[Recorder, str, int, trio.Semaphore, Params], Awaitable[None]]
+_Job = Callable[[Recorder, str, int, Semaphore, Params], Awaitable[None]]
 
 
-async def _job(trace: Recorder, name: str, i: int, finished: trio.Semaphore, p: Params) -> None:
+async def _job(trace: Recorder, name: str, i: int, finished: Semaphore, p: Params) -> None:
     trace.record(name, "starts")
     try:
         # step: do the job
@@ -40,8 +39,7 @@ async def _job(trace: Recorder, name: str, i: int, finished: trio.Semaphore, p: 
         trace.record(name, "cleans up")
 
 
-async def _helper(trace: Recorder, name: str, done: trio.Event, p: Params) -> None:
-    trace.record(name, "starts")
+async def _helper(trace: Recorder, name: str, done: Event, p: Params) -> None:
     try:
         # step: work until the jobs are done
         while not done.is_set():
@@ -51,14 +49,15 @@ async def _helper(trace: Recorder, name: str, done: trio.Event, p: Params) -> No
     except trio.Cancelled:
         # step: be stopped
         trace.record(name, "is stopped")
-        raise
+        raise  # caught for good, it would leave the nursery waiting for a helper that works on
     finally:
         # step: clean up
         trace.record(name, "cleans up")
 
 
-async def _supervised(trace: Recorder, p: Params, job: _Job = _job) -> None:
-    done, finished = trio.Event(), trio.Semaphore(0)
+async def _supervised(
+    trace: Recorder, p: Params, done: Event, finished: Semaphore, job: _Job = _job
+) -> None:
     async with trio.open_nursery() as nursery:
         # step: start the helpers and the jobs
         for h in helper_names(p.helpers):
@@ -74,9 +73,7 @@ async def _supervised(trace: Recorder, p: Params, job: _Job = _job) -> None:
         done.set()
 
 
-async def _careless(
-    trace: Recorder, name: str, i: int, finished: trio.Semaphore, p: Params
-) -> None:
+async def _careless(trace: Recorder, name: str, i: int, finished: Semaphore, p: Params) -> None:
     # own step: a broad except around the job
     try:
         await _job(trace, name, i, finished, p)
@@ -84,14 +81,15 @@ async def _careless(
         trace.record("log", "notes", describe(error))  # and nobody reads the log
 
 
-async def _naive(trace: Recorder, p: Params) -> None:
-    await _supervised(trace, p, job=_careless)  # the same nurseries, with careless jobs
+async def _naive(trace: Recorder, p: Params, done: Event, finished: Semaphore) -> None:
+    await _supervised(trace, p, done, finished, _careless)  # the same nurseries, careless jobs
 
 
 async def _main(trace: Recorder, p: Params) -> None:
     try:
         with trio.fail_after(p.timeout):
-            await (_naive if p.naive else _supervised)(trace, p)
+            done, finished = Event(), Semaphore(0)
+            await (_naive if p.naive else _supervised)(trace, p, done, finished)
     except* ValueError as group:
         # step: main sees the error
         main_sees(trace, group)

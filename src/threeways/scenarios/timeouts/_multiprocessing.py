@@ -1,14 +1,13 @@
 """timeouts with processes: a late process can be terminated, and then none of it runs.
 
-As with threads: a process per job, a ``Semaphore`` each job releases once it is under way
-(a quick one has answered, a stuck one is waiting), ``Event.wait(timeout)`` for each
-answer, given the time that remains, ``min(inner, outer) - now``. But a late process can
-be stopped from outside: ``terminate()`` sends SIGTERM (exit code -15; TerminateProcess
-on Windows), and it dies where it is: its ``finally`` blocks never run, so main cleans up
-after it. What it shared may be left broken ("Avoid terminating processes", in the docs):
-a process killed inside ``Event.wait`` leaves the Event waiting for it to wake (``set()``
-would block for ever), and one killed on its way out of a ``Barrier`` keeps the Barrier's
-lock and strands the others still leaving it. So no Barrier: a release is one atomic step.
+As with threads: a process per job, a ``Semaphore`` each job releases once it is under
+way, ``Event.wait(timeout)`` for each answer, given the time that remains. But a late
+process can be stopped from outside: ``terminate()`` sends SIGTERM (exit code -15;
+TerminateProcess on Windows), and it dies where it is: its ``finally`` blocks never run,
+so main cleans up after it. What it shared may be left broken ("Avoid terminating
+processes", in the docs): a process killed inside ``Event.wait`` leaves the Event
+waiting for it to wake (``set()`` would block for ever), and one killed on its way out
+of a ``Barrier`` keeps the Barrier's lock. So no Barrier: a release is one atomic step.
 """
 
 from __future__ import annotations
@@ -60,10 +59,10 @@ def _answered_in_time(done: Event, deadline: float, p: Params) -> bool:
 def main(trace: Recorder, p: Params) -> None:
     ctx = trace.mp_context
     # step: start the jobs
-    jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
     ready = ctx.Semaphore(0)  # each job releases it once: not a Barrier (see above)
-    done = {i: ctx.Event() for i in jobs}  # set by a quick job; a stuck one waits for it
+    done = {i: ctx.Event() for i in [*quick_jobs(p), *stuck_jobs(p)]}  # set once a job answers
     with trace.child_sink() as sink:
+        jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
         processes = {
             i: ctx.Process(target=job, args=(sink, i, p, ready, done[i]), name=job_name(i))
             for i, job in jobs.items()
@@ -72,17 +71,16 @@ def main(trace: Recorder, p: Params) -> None:
             process.start()
         # step: wait until every job is under way
         trace.record("main", "waits until every job is under way")
-        if not all(ready.acquire(timeout=p.timeout) for _ in jobs):
+        if not all(ready.acquire(timeout=p.timeout) for _ in processes):
             raise TimeoutError(f"a job was not under way within {p.timeout:g}s")
         # step: start the clock
         trace.record("main", "starts the clock", DEADLINE_TICKS)
         deadline = time.monotonic() + DEADLINE_TICKS * p.tick
         # step: wait for each answer until the deadline
         trace.record("main", "waits for the answers")
-        late = [i for i in jobs if not _answered_in_time(done[i], deadline, p)]
+        late = [i for i in done if not _answered_in_time(done[i], deadline, p)]
         # step: stop the late jobs
-        for i in late:
-            process = processes.pop(i)
+        for process in [processes.pop(i) for i in late]:
             trace.record("main", "terminates", process.name)
             process.terminate()  # SIGTERM: the process dies where it is, in its wait
             process.join(p.timeout)

@@ -21,16 +21,14 @@ from threeways._support import join_all
 from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, stuck_jobs
 
 
-def _quick_job(
-    trace: Recorder, i: int, p: Params, ready: Semaphore, done: Event, stop: Event
-) -> None:
+def _quick_job(trace: Recorder, i: int, p: Params, ready: Semaphore, done: Event) -> None:
     name = job_name(i)
     try:
         # step: work, then answer
         trace.record(name, "works", WORK_TICKS)
         time.sleep(WORK_TICKS * p.tick)  # cannot be cut short: ends within a tick
         trace.record(name, "finishes", answer(i))
-        done.set()
+        done.set()  # the answer
         # step: report under way
         ready.release()
     finally:
@@ -38,9 +36,7 @@ def _quick_job(
         trace.record(name, "cleans up")
 
 
-def _stuck_job(
-    trace: Recorder, i: int, p: Params, ready: Semaphore, done: Event, stop: Event
-) -> None:
+def _stuck_job(trace: Recorder, i: int, p: Params, ready: Semaphore, stop: Event) -> None:
     name = job_name(i)
     try:
         # step: report under way
@@ -64,31 +60,26 @@ def _answered_in_time(done: Event, deadline: float, p: Params) -> bool:
 
 def main(trace: Recorder, p: Params) -> None:
     # step: start the jobs
-    jobs = {i: _quick_job for i in quick_jobs(p)} | {i: _stuck_job for i in stuck_jobs(p)}
     ready = Semaphore(0)  # each job releases it once
-    done = {i: Event() for i in jobs}  # a quick job sets its own; a stuck one never does
+    done = {i: Event() for i in [*quick_jobs(p), *stuck_jobs(p)]}  # set once a job answers
     stop = Event()  # a thread cannot be stopped from outside: the stuck ones look at this
-    threads = [
-        Thread(target=job, args=(trace, i, p, ready, done[i], stop), name=job_name(i))
-        for i, job in jobs.items()
-    ]
+    threads = [Thread(target=_quick_job, args=(trace, i, p, ready, done[i])) for i in quick_jobs(p)]
+    threads += [Thread(target=_stuck_job, args=(trace, i, p, ready, stop)) for i in stuck_jobs(p)]
     try:
         for thread in threads:
             thread.start()
         # step: wait until every job is under way
         trace.record("main", "waits until every job is under way")
-        if not all(ready.acquire(timeout=p.timeout) for _ in jobs):
+        if not all(ready.acquire(timeout=p.timeout) for _ in threads):
             raise TimeoutError(f"a job was not under way within {p.timeout:g}s")
         # step: start the clock
         trace.record("main", "starts the clock", DEADLINE_TICKS)
         deadline = time.monotonic() + DEADLINE_TICKS * p.tick
         # step: wait for each answer until the deadline
         trace.record("main", "waits for the answers")
-        late = [job_name(i) for i in jobs if not _answered_in_time(done[i], deadline, p)]
+        late = [job_name(i) for i in done if not _answered_in_time(done[i], deadline, p)]
         # step: stop the late jobs
         trace.record("main", "sets the stop flag", ", ".join(late))  # their waits go on
-        stop.set()
-    except BaseException:  # Ctrl-C, or a job not under way: the jobs still end at the flag
-        stop.set()
-        raise
+    finally:
+        stop.set()  # on every way out, Ctrl-C too: a job nobody stops waits out its own limit
     join_all(threads, p.timeout)

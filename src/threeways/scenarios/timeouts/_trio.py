@@ -1,13 +1,14 @@
 """timeouts with trio: a cancel scope around the nursery; the late jobs get trio.Cancelled.
 
 In trio a cancel scope is the one way to time out anything: its functions take no
-timeout argument. The batch's deadline is a ``trio.CancelScope`` around the nursery, entered with
-no deadline and given one once every job is under way: ``nursery.start`` returns when
-the job calls ``task_status.started()``, and starting every job from a nursery of its
-own runs the starts at once and waits for them all. When the deadline passes, every
-checkpoint inside the scope raises ``Cancelled``, in the jobs too, and their ``finally``
-blocks run; ``cancelled_caught`` then says that the scope stopped something.
-``move_on_after(s)`` makes such a scope, ``fail_after(s)`` raises ``TooSlowError`` instead.
+timeout argument. The batch's deadline is a ``trio.CancelScope`` around the nursery,
+entered with no deadline and given one once every job is under way: ``nursery.start``
+hands a job its ``task_status`` and returns when the job calls ``started()``; starting
+every job from a nursery of its own runs the starts at once and waits for them all.
+When the deadline passes, every checkpoint inside the scope raises ``Cancelled``, in the
+jobs too, and their ``finally`` blocks run; ``cancelled_caught`` then says that the
+scope stopped something. ``move_on_after(s)`` makes such a scope, ``fail_after(s)``
+raises ``TooSlowError`` instead.
 
 A stuck job bounds its own wait with ``fail_after(p.timeout)``, nested inside the batch's
 scope: an inner scope cannot outlive the outer one. The ``Cancelled`` is caught only by
@@ -24,10 +25,7 @@ from . import DEADLINE_TICKS, WORK_TICKS, Params, answer, job_name, quick_jobs, 
 
 
 async def _quick_job(
-    trace: Recorder,
-    i: int,
-    p: Params,
-    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    trace: Recorder, i: int, p: Params, task_status: trio.TaskStatus[None]
 ) -> None:
     name = job_name(i)
     try:
@@ -43,10 +41,7 @@ async def _quick_job(
 
 
 async def _stuck_job(
-    trace: Recorder,
-    i: int,
-    p: Params,
-    task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED,
+    trace: Recorder, i: int, p: Params, task_status: trio.TaskStatus[None]
 ) -> None:
     name = job_name(i)
     try:
