@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -396,6 +397,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        # Ctrl-C between asyncio.run() making its task and running it leaves the coroutine
+        # never awaited: Python would say so when it is collected, after this line.
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
