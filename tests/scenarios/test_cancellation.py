@@ -256,3 +256,9 @@ def test_timeline_shows_each_worker_cleaning_up() -> None:
     spans = SC.timeline(_good_run(), SC.params(workers=2, steps=1))
     states = {s.state for s in spans if s.actor == "Ada" and s.start >= 0.5}
     assert states == {"cleaning up"}
+
+
+def test_the_timeline_marks_the_stop() -> None:
+    # the phases on the axis: the workers work, and from main's stop they clean up
+    marks = SC.marks(_good_run(), SC.params(workers=2, steps=1))
+    assert [(m.t, m.label) for m in marks] == [(0.0, "working"), (0.4, "stopped: cleaning up")]

@@ -214,3 +214,16 @@ def test_narration_and_measurements() -> None:
     found = SC.measure(_good_run(), P)
     assert found["start line at (s)"] == 0.11
     assert found["last stopped after the deadline (s)"] == pytest.approx(0.001, abs=1e-4)
+
+
+def test_the_timeline_marks_the_start_line_and_the_deadline() -> None:
+    # the phases on the axis: the jobs start, the clock runs from the start line, and the
+    # deadline is marked once the run has reached it (a run with no stuck job ends before)
+    marks = SC.marks(_good_run(), P)
+    assert [(round(m.t, 3), m.label.split(":")[0]) for m in marks] == [
+        (0.0, "jobs start"),
+        (0.11, "the clock runs"),
+        (round(DEADLINE, 3), "deadline"),
+    ]
+    quick_only = [e for e in _good_run() if e.actor != "job 2"]
+    assert len(SC.marks(quick_only, P)) == 2

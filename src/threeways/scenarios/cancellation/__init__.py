@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from threeways._protocol import Mark, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -161,6 +161,14 @@ everything on Ctrl-C.
             for e, after in itertools.pairwise(own):
                 spans.append(Span(name, e.t, after.t, _STATE_AFTER.get(e.action, "running")))
         return spans
+
+    def marks(self, events: Sequence[Event], p: Params) -> list[Mark]:
+        # the workers work up to midway and on; from main's stop, each cleans up
+        found = [Mark(0.0, "working")]
+        stop = next((e.t for e in events if e.action == "stops the group"), None)
+        if stop is not None:
+            found.append(Mark(stop, "stopped: cleaning up"))
+        return found
 
     def narrate(self, event: Event) -> str:
         d = event.detail

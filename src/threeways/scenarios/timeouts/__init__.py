@@ -8,8 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from threeways._protocol import Mark, Scenario, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, param
 from threeways._trace import Event
 
 WORK_TICKS = 1
@@ -149,6 +149,17 @@ give each wait the time that remains of the sooner one, min(inner, outer) - now.
             if stops:
                 late = max(stops) - clock - DEADLINE_TICKS * p.tick
                 found["last stopped after the deadline (s)"] = round(late, 4)
+        return found
+
+    def marks(self, events: Sequence[Event], p: Params) -> list[Mark]:
+        # the start line, and the deadline once the run has reached it
+        found = [Mark(0.0, "jobs start")]
+        clock = _clock(events)
+        if clock is not None:
+            found.append(Mark(clock, f"the clock runs: {DEADLINE_TICKS} ticks"))
+            deadline = clock + DEADLINE_TICKS * p.tick
+            if events and events[-1].t >= deadline - CLOCK_SLACK_S:
+                found.append(Mark(deadline, "deadline: the late are stopped"))
         return found
 
     def narrate(self, event: Event) -> str:
