@@ -226,6 +226,23 @@ def test_ctrl_c_stops_every_model(model: str) -> None:
     _interrupt(model)
 
 
+def test_ctrl_c_while_asyncio_builds_its_loop_prints_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the SIGINT lands inside the event loop's constructor: the half-built loop's __del__
+    # would fail ("Exception ignored in BaseEventLoop.__del__") after the one line
+    import asyncio.selector_events
+
+    def interrupted(self: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(
+        asyncio.selector_events.BaseSelectorEventLoop, "_make_self_pipe", interrupted
+    )
+    assert main(["traffic_light", "--model=asyncio"]) == 130
+    assert capsys.readouterr().err.splitlines()[-1] == "threeways: interrupted"
+
+
 def test_ctrl_c_stops_spawned_processes() -> None:
     # the same when the children are fresh interpreters, not forks
     _interrupt("multiprocessing", "spawn")

@@ -11,11 +11,13 @@ parser and a function that runs it. Anything else on the command line is a scena
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import multiprocessing
 import os
 import sys
 import threading
+import traceback
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -388,6 +390,24 @@ def _dispatch(argv: list[str]) -> int:
     return _run_scenario(sc, rest)
 
 
+def _forget_half_built(interrupt: KeyboardInterrupt) -> None:
+    """Collect, quietly, what Ctrl-C left half made in the frames it unwound.
+
+    Ctrl-C while asyncio.run() builds its event loop leaves a loop without the attributes
+    its ``__del__`` needs ("Exception ignored in BaseEventLoop.__del__"), and between making
+    its task and running it a coroutine never awaited: Python would report each when it is
+    collected, after the one line that says the run was interrupted.
+    """
+    warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+    hook, sys.unraisablehook = sys.unraisablehook, lambda unraisable: None
+    try:
+        traceback.clear_frames(interrupt.__traceback__)
+        interrupt.__traceback__ = None
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     try:
@@ -396,10 +416,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = exc.args[0] if exc.args else str(exc)
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        # Ctrl-C between asyncio.run() making its task and running it leaves the coroutine
-        # never awaited: Python would say so when it is collected, after this line.
-        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+    except KeyboardInterrupt as exc:
+        _forget_half_built(exc)
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
