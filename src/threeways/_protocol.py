@@ -193,6 +193,10 @@ class Scenario(ABC, Generic[P]):
     order: ClassVar[int] = 1000
     """Where the scenario appears in ``list`` (the seed article's order)."""
     models: ClassVar[tuple[str, ...]] = MODELS
+    variations: ClassVar[tuple[Mapping[str, Any], ...]] = ()
+    """Other parameter values worth checking a learner's implementation with (``threeways
+    check`` alternates them with the defaults), e.g. ``({"cars": 5, "cycles": 3},)``: values
+    under which a subtly wrong implementation fails where the defaults would let it pass."""
 
     def params(self, **values: Any) -> P:
         """Build and check the parameters; unknown names raise ``TypeError``."""

@@ -25,7 +25,8 @@ class UnknownName(LookupError):
     def __init__(self, kind: str, name: str, choices: list[str]) -> None:
         close = difflib.get_close_matches(name, choices, n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        super().__init__(f"unknown {kind} {name!r}{hint}; choose from {', '.join(choices)}")
+        listed = f"choose from {', '.join(choices)}" if choices else "there are none"
+        super().__init__(f"unknown {kind} {name!r}{hint}; {listed}")
 
 
 @cache

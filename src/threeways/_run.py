@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+from collections.abc import Callable
 from operator import attrgetter
 from time import perf_counter
 from typing import Any
@@ -14,7 +15,7 @@ from ._protocol import Params, Result, Scenario
 from ._registry import UnknownName, check_model, get_scenario
 from ._supervise import GRACE_S, Supervisor, is_trio_cache
 from ._support import WorkerExited
-from ._trace import Event, RunCancelled, Trace
+from ._trace import Event, Recorder, RunCancelled, Trace
 
 __all__ = ["GRACE_S", "check_start_method", "is_trio_cache", "run", "start_methods"]
 
@@ -46,6 +47,9 @@ def run(
     start_method: str | None = None,
     fail_at: str | None = None,
     stop_timeout: float | None = None,
+    implementation: Callable[[Recorder, Any], None] | None = None,
+    noise: int | None = None,
+    on_start: Callable[[Trace], object] | None = None,
     **params: Any,
 ) -> Result:
     """Run ``scenario`` in ``model`` with ``params`` and return its :class:`Result`.
@@ -63,6 +67,11 @@ def run(
     On ``KeyboardInterrupt`` it stops the run's threads and processes within about
     :data:`GRACE_S` before re-raising.
 
+    ``implementation`` runs another ``main(trace, p)`` for the model, yours, judged as the
+    scenario's own is. ``noise`` (a seed) makes every ``record`` give up the GIL at random,
+    to shake out races; ``on_start`` is called with the run's :class:`Trace` before ``main``
+    (a watchdog can read ``trace.snapshot()``). ``threeways check`` uses all three.
+
     A thread cannot be cancelled: after a failure, one blocked in a wait ends only at that
     wait's timeout. ``stop_timeout`` is how long a failed run waits for such threads:
     by default its own ``timeout`` (every wait is bounded by it), so that nothing it
@@ -71,12 +80,14 @@ def run(
     sc = get_scenario(scenario)
     check_model(model, sc.models)
     p = sc.params(**params)
-    main = sc.implementation(model)
+    main = implementation or sc.implementation(model)
     method = None
     if model == "multiprocessing":
         method = check_start_method(start_method or start_methods()[0])
-    supervisor = Supervisor(model, start_method=method, fail_at=fail_at)
+    supervisor = Supervisor(model, start_method=method, fail_at=fail_at, noise=noise)
     trace = supervisor.trace
+    if on_start is not None:
+        on_start(trace)
     with supervisor, supervisor.logs():
         start = perf_counter()
         error: BaseException | None = None

@@ -145,12 +145,19 @@ class Supervisor:
     """Watches one run of ``model``: makes its :attr:`trace`; use it as a context manager
     around the run's ``main``."""
 
-    def __init__(self, model: str, *, start_method: str | None, fail_at: str | None) -> None:
+    def __init__(
+        self,
+        model: str,
+        *,
+        start_method: str | None,
+        fail_at: str | None,
+        noise: int | None = None,
+    ) -> None:
         self.model = model
         tasks = model in _TASKS
         self._key = _TASKS[model]() if tasks else threading.get_ident
         worker = self._worker if tasks else threading.get_ident  # a thread: its ident, in C
-        self.trace = Trace(start_method=start_method, worker=worker, fail_at=fail_at)
+        self.trace = Trace(start_method=start_method, worker=worker, fail_at=fail_at, noise=noise)
         self.errors: list[WorkerError] = []
         self.frames: dict[int, tuple[Hashable, Any]] = {}
         """id of each task's outermost frame: (the task's id, the frame's code)."""

@@ -27,14 +27,17 @@ as one more line (see :func:`report_child_failure`), so the parent can name and 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import pickle
+import random
 import tempfile
 import traceback
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from time import perf_counter
+from operator import attrgetter
+from time import perf_counter, sleep
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
@@ -146,6 +149,7 @@ class Trace:
         start_method: str | None = None,
         worker: Callable[[], Hashable] | None = None,
         fail_at: str | None = None,
+        noise: int | None = None,
     ) -> None:
         self.events: list[Event] = []
         self.start_method = start_method
@@ -157,6 +161,9 @@ class Trace:
         self._t0 = perf_counter()
         self._worker = worker or _no_worker
         self._fail_at = fail_at
+        self._noise = noise
+        self._switch = _switcher(noise)
+        self._sinks: list[str] = []
 
     def now(self) -> float:
         """Seconds since the run started, on the events' clock."""
@@ -170,6 +177,8 @@ class Trace:
         if self._fail_at is not None:  # only when a fault is injected: no call per event
             _check_fault(self._fail_at, actor, action)
         self.events.append(Event(perf_counter() - self._t0, actor, action, detail))
+        if self._switch is not None:
+            self._switch()
 
     def cancel(self, why: str = "interrupted") -> None:
         """Make every later ``record`` raise :class:`RunCancelled`."""
@@ -197,22 +206,56 @@ class Trace:
         os.close(fd)
         global _sink
         try:
-            yield ChildTrace(path, self._t0, self.start_method or "spawn", self._fail_at)
+            self._sinks.append(path)
+            yield ChildTrace(
+                path, self._t0, self.start_method or "spawn", self._fail_at, self._noise
+            )
         finally:
             _sink = None  # later children of this process belong to no run until told
+            self._sinks.remove(path)
             self._read(path)
             os.unlink(path)
 
+    def snapshot(self) -> list[Event]:
+        """Every event so far, child processes' included, by time: a look at a run that
+        is still going (one that hangs, say), which leaves the trace as it is."""
+        events = list(self.events)
+        for path in list(self._sinks):
+            with contextlib.suppress(OSError):
+                events += [e for e in _lines(path) if isinstance(e, Event)]
+        return sorted(events, key=attrgetter("t"))
+
     def _read(self, path: str) -> None:
-        with open(path, encoding="utf-8") as lines:
-            for line in lines:
-                if not line.endswith("\n"):  # a worker killed mid-write leaves no newline
-                    continue
-                data = json.loads(line)
-                if isinstance(data, dict):
-                    self.child_failures.append(ChildFailure(**data))
-                else:
-                    self.events.append(Event(*data))
+        for item in _lines(path):
+            if isinstance(item, Event):
+                self.events.append(item)
+            else:
+                self.child_failures.append(item)
+
+
+def _lines(path: str) -> Iterator[Event | ChildFailure]:
+    """What child processes wrote to the sink at ``path``: events and failures."""
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if not line.endswith("\n"):  # a worker killed mid-write leaves no newline
+                continue
+            data = json.loads(line)
+            yield ChildFailure(**data) if isinstance(data, dict) else Event(*data)
+
+
+def _switcher(seed: int | None) -> Callable[[], None] | None:
+    """With a seed, a function that, called after an event, gives up the GIL half the
+    time, at random: threads are switched at the steps they record, where a missing lock
+    shows. ``threeways check`` runs this way; None otherwise."""
+    if seed is None:
+        return None
+    chance = random.Random(seed).random
+
+    def switch() -> None:
+        if chance() < 0.5:
+            sleep(0)
+
+    return switch
 
 
 def _no_worker() -> None:
@@ -231,23 +274,33 @@ class ChildTrace:
     worker is cheaper).
     """
 
-    def __init__(self, path: str, t0: float, start_method: str, fail_at: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        t0: float,
+        start_method: str,
+        fail_at: str | None = None,
+        noise: int | None = None,
+    ) -> None:
         global _sink
         self._path = path
         self._t0 = t0
         self.start_method = start_method
         self._fail_at = fail_at
+        self._noise = noise
+        self._switch: Callable[[], None] | None = None
         self._fd = -1
         self._pid = -1
         self.last_actor: str | None = None
         _sink = self  # a forked child inherits it: it knows where to report a failure
 
-    def __getstate__(self) -> tuple[str, float, str, str | None]:
-        return self._path, self._t0, self.start_method, self._fail_at
+    def __getstate__(self) -> tuple[str, float, str, str | None, int | None]:
+        return self._path, self._t0, self.start_method, self._fail_at, self._noise
 
-    def __setstate__(self, state: tuple[str, float, str, str | None]) -> None:
+    def __setstate__(self, state: tuple[str, float, str, str | None, int | None]) -> None:
         global _sink
-        self._path, self._t0, self.start_method, self._fail_at = state
+        self._path, self._t0, self.start_method, self._fail_at, self._noise = state
+        self._switch = None
         self._fd = self._pid = -1
         self.last_actor = None
         _sink = self
@@ -274,11 +327,15 @@ class ChildTrace:
         if self._fail_at is not None:  # only when a fault is injected: no call per event
             _check_fault(self._fail_at, actor, action)
         self._write([perf_counter() - self._t0, actor, action, detail])
+        if self._switch is not None:
+            self._switch()
 
     def _write(self, data: Any) -> None:
         if self._pid != os.getpid():  # first line from this process: open our own fd
             self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
             self._pid = os.getpid()
+            if self._noise is not None:  # each process a sequence of its own
+                self._switch = _switcher(self._noise ^ os.getpid())
         os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())
 
 

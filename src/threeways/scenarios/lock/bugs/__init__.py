@@ -1,0 +1,1 @@
+"""Known-broken implementations of lock: see :mod:`threeways._bugs`."""
