@@ -156,6 +156,12 @@ def _usable(path: str) -> str:
     stem, ext = os.path.splitext(os.path.basename(path))
     if ext != ".py" or not stem.isidentifier():
         raise Unusable(f"{path}: not a Python module name (name it like my_lock.py)")
+    try:  # imported from its folder, put first on sys.path, it would hide that module
+        found = getattr(importlib.util.find_spec(stem), "origin", None)
+    except (ImportError, ValueError):
+        found = None
+    if found and os.path.realpath(found) != os.path.realpath(path):
+        raise Unusable(f"{path}: its name hides the module {stem!r} ({found}): rename the file")
     try:
         with open(path, "rb") as f:
             tree = ast.parse(f.read(), path)
@@ -176,12 +182,6 @@ def _usable(path: str) -> str:
     positional = [*args.posonlyargs, *args.args]
     if len(positional) != 2 or args.vararg or args.kwonlyargs or args.kwarg:
         raise Unusable(f"{path}:{main.lineno}: main must take two arguments: main(trace, p)")
-    spec = importlib.util.find_spec(stem) if stem not in sys.modules else None
-    found = (
-        getattr(spec, "origin", None) if spec else getattr(sys.modules.get(stem), "__file__", "")
-    )
-    if found and os.path.realpath(found) != os.path.realpath(path):
-        raise Unusable(f"{path}: its name hides the module {stem!r} ({found}): rename the file")
     return stem
 
 

@@ -219,7 +219,7 @@ def _function(
     inner = indent + "    "
     steps = [
         line.strip()
-        for line in lines[node.body[0].lineno - 1 :]
+        for line in lines[_first_line(node) - 1 + len(head) :]
         if STEP.match(line) and line.startswith(inner)
     ]
     for step in steps:

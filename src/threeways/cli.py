@@ -504,9 +504,6 @@ def _check_and_report(
     out = _render.console()
     try:
         sc, model, _ = resolve(path, scenario, model)
-        if not as_json:
-            runs = options.get("runs", 10)
-            print(f"checking {path}: {sc.name} with {model}, {runs} runs...", file=sys.stderr)
         show = None if as_json else (lambda run: out.print(Text(run_line(run)), soft_wrap=True))
         report = check(path, sc.name, model, params=params, progress=show, **options)
     except Unusable as exc:
