@@ -44,6 +44,9 @@ HEADER = "# threeways exercise:"
 DEFAULT_RUNS = 10
 DEFAULT_TIMEOUT = 10.0
 """Each run's ``timeout`` parameter, in seconds: every wait of a correct run is bounded by it."""
+WORKER = "import sys; from threeways._checkrun import main; sys.exit(main(sys.argv[1:]))"
+"""What each run's process runs: ``-c``, not ``-m``, so that its ``__main__`` is no module
+that child processes (spawn, forkserver, anyio's workers) would import again."""
 HANG_MARGIN_S = 3.0
 """How long after its timeout a run that has not ended counts as hung."""
 KILL_MARGIN_S = 15.0
@@ -315,7 +318,7 @@ class _Runner:
             if self.stopping:
                 raise KeyboardInterrupt
             proc = subprocess.Popen(
-                [sys.executable, "-m", "threeways._checkrun", json.dumps(spec)],
+                [sys.executable, "-c", WORKER, json.dumps(spec)],
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

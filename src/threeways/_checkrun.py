@@ -1,4 +1,4 @@
-"""One run of ``threeways check``, in a process of its own: ``python -m threeways._checkrun SPEC``.
+"""One run of ``threeways check``, in a process of its own (see ``_check.WORKER``).
 
 The checker starts one of these per run, so that a run that hangs can be killed and one
 that leaks cannot hide behind another. SPEC is a JSON object (see ``_check._Spec``); the
@@ -129,6 +129,16 @@ class _Watchdog:
         os._exit(1)
 
 
+def _start_helpers(spec: dict[str, Any]) -> None:
+    """multiprocessing's long-lived helpers, started before the run so that they do not
+    count as left behind by it: the resource tracker, and the forkserver if it is used."""
+    from multiprocessing import forkserver, resource_tracker
+
+    resource_tracker.ensure_running()
+    if spec["start_method"] == "forkserver":
+        forkserver.ensure_running()
+
+
 def main(argv: list[str]) -> int:
     spec = json.loads(argv[0])
 
@@ -146,6 +156,7 @@ def main(argv: list[str]) -> int:
         last = text.splitlines()[-1] if text else f"{type(exc).__name__}: {exc}"
         write({"outcome": "unusable", "problems": [f"importing it raised {last}"], "tb": text})
         return 2
+    _start_helpers(spec)
     watchdog = _Watchdog(spec, write)
     before = snapshot()
     error: RunFailed | None = None
@@ -168,6 +179,7 @@ def main(argv: list[str]) -> int:
         return 1
     finally:
         watchdog.timer.cancel()
+        watchdog.trace = None  # it holds the run's processes: their pipes must close
     verdict = _verdict(result, spec["path"], error)
     left = leftovers(before, wait=GRACE_S)
     if left:
@@ -182,7 +194,3 @@ def main(argv: list[str]) -> int:
     with contextlib.suppress(Exception):
         sys.stdout.flush()
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
