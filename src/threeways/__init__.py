@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._check import Report, Unusable, check
 from ._failure import Failure, RunFailed, WorkerError
 from ._protocol import MODELS, Mark, Observable, Param, Params, Result, Scenario, Span, param
 from ._registry import UnknownName, get_scenario, scenarios
@@ -33,6 +34,7 @@ __all__ = [
     "Param",
     "Params",
     "Recorder",
+    "Report",
     "Result",
     "RunCancelled",
     "RunFailed",
@@ -40,6 +42,7 @@ __all__ = [
     "Span",
     "Trace",
     "UnknownName",
+    "Unusable",
     "WorkerError",
     "check",
     "get_scenario",
@@ -58,8 +61,4 @@ def __getattr__(name: str) -> Any:
         from ._render import print_results
 
         return print_results
-    if name == "check":  # the checker, for teachers' scripts and tests: see _check
-        from ._check import check
-
-        return check
     raise AttributeError(f"module 'threeways' has no attribute {name!r}")
