@@ -44,7 +44,10 @@ def source_files(sc: Scenario[Any]) -> list[Path]:
     """The scenario's definition and its model modules."""
     spec = importlib.util.find_spec(type(sc).__module__)
     assert spec is not None and spec.origin is not None
-    return [Path(spec.origin), *(Path(sc.source_path(m)) for m in sc.models)]
+    from ._bugs import bugs
+
+    models = [Path(sc.source_path(m)) for m in sc.models]
+    return [Path(spec.origin), *models, *(Path(b.path) for b in bugs(sc))]
 
 
 def source_hash(sc: Scenario[Any]) -> str:
@@ -96,8 +99,35 @@ def static_part(sc: Scenario[Any]) -> str:
         "",
         *_source_table(sc),
         "",
+        *_exercise(sc),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _exercise(sc: Scenario[Any]) -> Iterator[str]:
+    from ._bugs import bugs
+
+    yield "## Write it yourself, and break it"
+    yield ""
+    yield (
+        f"`python -m threeways exercise {sc.name} --model trio` writes a starter;"
+        f" `python -m threeways check {sc.name}_trio.py` checks it. What is checked, besides"
+        " the observable, an end within the timeout, and nothing left behind:"
+    )
+    yield ""
+    yield from (f"- {line}" for line in sc.checks)
+    found = bugs(sc)
+    if found:
+        yield ""
+        yield (
+            "Known mistakes, each caught by the checker"
+            f" (`python -m threeways {sc.name} --model MODEL --bug NAME`):"
+        )
+        yield ""
+        for bug in found:
+            path = relative_path(bug.path)
+            yield f"- [`{bug.name}`](../src/threeways/{path}) ({bug.model}): {bug.mistake}"
+    yield ""
 
 
 def _cell(text: str) -> str:
