@@ -193,7 +193,7 @@ class Supervisor:
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         )
         self._main_running = True
-        self._watch.start()
+        self._before.add(self._watch.start())  # the harness's own: not one of the run's
         return self
 
     def main_done(self) -> None:
