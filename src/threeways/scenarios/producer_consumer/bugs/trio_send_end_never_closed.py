@@ -1,4 +1,4 @@
-"""The cook never closes its send end: the dogs' ``async for`` waits for ever for more.
+"""The cook never closes its send end: the dogs' async for waits for ever for more.
 
 The learner's cook sends its bones and returns, and with no sentinel to send it seems
 there is nothing left to do. But a dog's ``async for`` over the receive end ends only

@@ -1,4 +1,4 @@
-"""Releases the slot when it comes out and again in the ``finally``: two for one acquire.
+"""Releases the slot when it comes out and again in the finally: two for one acquire.
 
 The learner releases the slot as soon as the worker is out, to let the next one in
 early, and keeps the ``finally`` that releases it "whatever happens". So each worker
