@@ -41,6 +41,7 @@ __all__ = [
     "Trace",
     "UnknownName",
     "WorkerError",
+    "check",
     "get_scenario",
     "param",
     "print_results",
@@ -57,4 +58,8 @@ def __getattr__(name: str) -> Any:
         from ._render import print_results
 
         return print_results
+    if name == "check":  # the checker, for teachers' scripts and tests: see _check
+        from ._check import check
+
+        return check
     raise AttributeError(f"module 'threeways' has no attribute {name!r}")
