@@ -1,4 +1,4 @@
-"""Cancels the worker tasks and counts the pool at once: ``cancel()`` only asks.
+"""Cancels the worker tasks and counts the pool at once: cancel() only asks.
 
 ``task.cancel()`` does not stop a task: it schedules a ``CancelledError`` to be raised
 inside it at its next turn, and returns. The task's ``except`` and ``finally`` blocks

@@ -1,4 +1,4 @@
-"""Stops the workers with ``terminate()``: no finally block runs, the connections stay taken.
+"""Stops the workers with terminate(): no finally block runs, the connections stay taken.
 
 ``terminate()`` sends SIGTERM, and the default handler ends the process at once, in the
 middle of a step: no exception is raised in it, so no ``finally`` block runs, no

@@ -1,4 +1,4 @@
-"""Stops the threads with ``Future.cancel()``: a running job cannot be cancelled, and runs on.
+"""Stops the threads with Future.cancel(): a running job cannot be cancelled, and runs on.
 
 ``Future.cancel()`` removes a job from the pool's queue only if it has not started; for a
 running one it returns False and does nothing, and Python has no way to stop a thread

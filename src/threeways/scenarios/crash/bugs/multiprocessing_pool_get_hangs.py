@@ -1,4 +1,4 @@
-"""Runs the jobs on a ``multiprocessing.Pool`` and waits with ``get()``: the lost job never comes.
+"""Runs the jobs on a multiprocessing.Pool and waits with get(): the lost job never comes.
 
 When a ``Pool`` worker dies in the middle of a job (``os._exit``, the kernel's OOM
 killer), the Pool starts a new worker in its place and runs the other jobs, but it never

@@ -1,4 +1,4 @@
-"""Asks each future for ``result()`` inside ``except Exception``: the job's SystemExit ends main.
+"""Asks each future for result() inside except Exception: the job's SystemExit ends main.
 
 A job that calls ``sys.exit()`` raises ``SystemExit``, which the pool keeps on its
 Future like any error. ``future.result()`` raises it again, in main, and ``SystemExit``

@@ -1,4 +1,4 @@
-"""Catches the worker's error with ``except ValueError``: a TaskGroup raises an ExceptionGroup.
+"""Catches the worker's error with except ValueError: a TaskGroup raises an ExceptionGroup.
 
 A ``TaskGroup`` does its part: Bob's error cancels the helpers, whose ``finally`` blocks
 run. But it never raises the ``ValueError`` itself: it raises an ``ExceptionGroup`` that

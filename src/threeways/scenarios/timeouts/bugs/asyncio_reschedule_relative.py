@@ -1,4 +1,4 @@
-"""Gives ``reschedule()`` a delay where it takes a time of the loop: the deadline is long past.
+"""Gives reschedule() a delay where it takes a time of the loop: the deadline is long past.
 
 ``asyncio.timeout(None).reschedule(when)`` takes an absolute deadline, a moment of
 ``loop.time()`` (a monotonic clock whose zero is long ago), like ``timeout_at``; only
