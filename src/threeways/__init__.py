@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._check import Report, Unusable, check
 from ._failure import Failure, RunFailed, WorkerError
 from ._protocol import MODELS, Mark, Observable, Param, Params, Result, Scenario, Span, param
 from ._registry import UnknownName, get_scenario, scenarios
@@ -33,6 +34,7 @@ __all__ = [
     "Param",
     "Params",
     "Recorder",
+    "Report",
     "Result",
     "RunCancelled",
     "RunFailed",
@@ -40,7 +42,9 @@ __all__ = [
     "Span",
     "Trace",
     "UnknownName",
+    "Unusable",
     "WorkerError",
+    "check",
     "get_scenario",
     "param",
     "print_results",

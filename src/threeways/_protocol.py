@@ -193,6 +193,9 @@ class Scenario(ABC, Generic[P]):
     order: ClassVar[int] = 1000
     """Where the scenario appears in ``list`` (the seed article's order)."""
     models: ClassVar[tuple[str, ...]] = MODELS
+    checks: ClassVar[tuple[str, ...]] = ()
+    """What :meth:`invariants` checks, one plain sentence each: told to a learner in an
+    exercise's starter ("no two workers are ever between read and write at once")."""
     variations: ClassVar[tuple[Mapping[str, Any], ...]] = ()
     """Other parameter values worth checking a learner's implementation with (``threeways
     check`` alternates them with the defaults), e.g. ``({"cars": 5, "cycles": 3},)``: values

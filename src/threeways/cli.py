@@ -78,18 +78,42 @@ def chosen_models(text: str, models: tuple[str, ...]) -> list[str]:
 
 def _add_list(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the scenarios as JSON")
+    parser.add_argument(
+        "--bugs",
+        action="store_true",
+        help="list each scenario's known-broken implementations, with the mistake each makes",
+    )
 
 
 @command("list", _add_list)
 def _list(args: argparse.Namespace) -> int:
+    from ._bugs import bugs
+
     if args.json:
-        print(json.dumps([_describe(s) for s in scenarios().values()], indent=2))
+        described = [_describe(s) for s in scenarios().values()]
+        if args.bugs:
+            for d in described:
+                d["bugs"] = [_describe_bug(b) for b in bugs(get_scenario(d["name"]))]
+        print(json.dumps(described, indent=2))
         return 0
     out = _render.console()
     for sc in scenarios().values():
         out.print(f"[bold]{sc.name:<18}[/bold] {sc.summary}")
-        out.print(f"{'':<18} [dim]models: {', '.join(sc.models)}[/dim]")
+        if not args.bugs:
+            out.print(f"{'':<18} [dim]models: {', '.join(sc.models)}[/dim]")
+            continue
+        for bug in bugs(sc):
+            out.print(f"  {bug.name} [dim]({bug.model})[/dim]: {bug.mistake}", soft_wrap=True)
+    if args.bugs:
+        out.print(
+            f"[dim]run one: {PROG} SCENARIO --model MODEL --bug NAME "
+            "(it is checked as 'threeways check' checks your own code)[/dim]"
+        )
     return 0
+
+
+def _describe_bug(bug: Any) -> dict[str, Any]:
+    return {"name": bug.name, "model": bug.model, "mistake": bug.mistake, "story": bug.story}
 
 
 def _describe(sc: Scenario[Any]) -> dict[str, Any]:
@@ -140,6 +164,12 @@ def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
         help="make a worker raise where it would record 'actor action' beginning with TEXT "
         "(e.g. 'Benz passes'), to watch each model fail",
     )
+    parser.add_argument(
+        "--bug",
+        metavar="NAME",
+        help="check one of its known-broken implementations instead, as 'check' would "
+        f"(see '{PROG} list --bugs'); with one --model",
+    )
     group = parser.add_argument_group("scenario parameters")
     for spec in sc.parameters.specs():
         _add_param(group, spec)
@@ -179,6 +209,16 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
         sc.params(**values)  # bad values are usage errors, found before anything runs
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    if args.bug is not None:
+        if len(models) != 1:
+            raise UsageError(f"--bug takes one model: --model {sc.models[0]}, for instance")
+        from ._bugs import get_bug
+
+        bug = get_bug(sc, models[0], args.bug)
+        defaults = sc.params().as_dict()
+        given = {k: v for k, v in values.items() if defaults[k] != v}
+        print(f"{bug.name}: {bug.mistake}", file=sys.stderr)
+        return _check_and_report(bug.path, sc.name, bug.model, given, args.json)
     runs: list[tuple[str, Result | str]] = []
     for model in models:
         if not args.json:
@@ -358,6 +398,129 @@ def _docs(args: argparse.Namespace) -> int:
     return max(codes, default=0)
 
 
+# ---------------------------------------------------------------------------- exercises
+
+
+def _add_exercise(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenario", help="the scenario to write yourself")
+    parser.add_argument("--model", required=True, help=f"the model: {', '.join(MODELS)}")
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="where to write it (default: SCENARIO_MODEL.py)"
+    )
+    parser.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    parser.add_argument("--hint", action="store_true", help="add the model's lesson to the task")
+
+
+@command("exercise", _add_exercise)
+def _exercise(args: argparse.Namespace) -> int:
+    from ._exercise import starter
+
+    sc = get_scenario(args.scenario)
+    model = check_model(args.model, sc.models)
+    path = args.output or f"{sc.name}_{model}.py"
+    if os.path.exists(path) and not args.force:
+        raise UsageError(
+            f"{path} exists: choose another with -o FILE, or overwrite it with --force"
+        )
+    text = starter(sc, model, path, hint=args.hint)
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    print(f"wrote {path}: fill in its steps, then run: {PROG} check {path}", file=sys.stderr)
+    return 0
+
+
+def _add_check(parser: argparse.ArgumentParser) -> None:
+    from ._check import DEFAULT_RUNS, DEFAULT_TIMEOUT
+
+    parser.add_argument("file", help="your implementation: a .py file with main(trace, p)")
+    parser.add_argument("--scenario", help="what it implements (default: read from its header)")
+    parser.add_argument("--model", help="its model (default: read from its header)")
+    parser.add_argument(
+        "--runs", type=int, default=DEFAULT_RUNS, help=f"how many runs (default: {DEFAULT_RUNS})"
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        help=f"seconds each run may take, its timeout parameter (default: {DEFAULT_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "-x", "--exitfirst", action="store_true", help="start no more runs after one fails"
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+
+
+@command("check", _add_check)
+def _check(args: argparse.Namespace) -> int:
+    return _check_and_report(
+        args.file,
+        args.scenario,
+        args.model,
+        args.params,
+        args.json,
+        runs=args.runs,
+        timeout=args.timeout,
+        first_failure=args.exitfirst,
+    )
+
+
+def _check_params(argv: list[str]) -> tuple[argparse.Namespace, dict[str, Any]]:
+    """The check command's options, then the scenario's parameters that were given."""
+    from ._check import Unusable, resolve
+
+    add, _ = COMMANDS["check"]
+    parser = _Parser(prog=f"{PROG} check")
+    add(parser)
+    args, rest = parser.parse_known_args(argv)
+    if not rest:
+        return args, {}
+    try:
+        sc, _, _ = resolve(args.file, args.scenario, args.model)
+    except Unusable:
+        raise UsageError(f"unrecognized arguments: {' '.join(rest)}") from None
+    params = _Parser(prog=f"{PROG} check {args.file}")
+    group = params.add_argument_group("scenario parameters")
+    for spec in sc.parameters.specs():
+        if spec.name != "timeout":  # --timeout is check's own
+            _add_param(group, spec)
+    for action in group._group_actions:
+        action.default = argparse.SUPPRESS  # only what was given
+    return args, vars(params.parse_args(rest))
+
+
+def _check_and_report(
+    path: str,
+    scenario: str | None,
+    model: str | None,
+    params: dict[str, Any],
+    as_json: bool,
+    **options: Any,
+) -> int:
+    from ._check import Unusable, check, print_report, resolve, run_line
+
+    out = _render.console()
+    try:
+        sc, model, _ = resolve(path, scenario, model)
+        show = None if as_json else (lambda run: out.print(Text(run_line(run)), soft_wrap=True))
+        report = check(path, sc.name, model, params=params, progress=show, **options)
+    except Unusable as exc:
+        first, _, rest = str(exc).partition("\n")
+        print(f"{PROG}: error: {first}", file=sys.stderr)
+        if rest.strip():
+            print(rest.rstrip(), file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2, default=str))
+    else:
+        print_report(out, report)
+    return 0 if report.ok else 1
+
+
 # ---------------------------------------------------------------------------- main
 
 
@@ -376,6 +539,10 @@ def _dispatch(argv: list[str]) -> int:
         print(_top_usage())
         return 0 if argv else 2
     first, rest = argv[0], argv[1:]
+    if first == "check":
+        args, params = _check_params(rest)
+        args.params = params
+        return _check(args)
     if first in COMMANDS:
         add, handler = COMMANDS[first]
         parser = _Parser(prog=f"{PROG} {first}")

@@ -76,6 +76,11 @@ cancellation at the next await); trio raises KeyboardInterrupt at once, even the
     }
     parameters = Params
 
+    checks = (
+        "the heartbeat never beats while a job runs on the loop itself",
+        "the heartbeat stops at the end",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {"jobs done": list(range(1, p.jobs + 1))}
 

@@ -103,6 +103,13 @@ everything on Ctrl-C.
     }
     parameters = Params
 
+    checks = (
+        "main stops the group only once every worker is midway",
+        "no worker does a step after it was stopped, or stops before it",
+        "every worker gives back, in its cleanup, each connection it took",
+        "main counts the pool after everyone is done",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         worker = {"steps before midway": p.steps, "stopped": True, "cleanups": 1}
         return {

@@ -95,6 +95,11 @@ and a job that kills its worker may kill the next one too.
     }
     parameters = Params
 
+    checks = (
+        "never more than p.workers jobs at once, and each job starts once",
+        "main hears once how each job ended: done, raised, or crashed",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "workers": p.workers,

@@ -73,6 +73,11 @@ nursery.start() also gives the "wait until it runs" handshake for free
     }
     parameters = Params
 
+    checks = (
+        "the worker's steps come in order, and none after it finishes",
+        "main starts the worker, joins it after it finishes, and only then ends",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "worker": {"steps": p.steps, "finished": True},

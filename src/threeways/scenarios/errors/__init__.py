@@ -127,6 +127,12 @@ trio's naive run swallows the error itself, and ends with the wrong story.
     }
     parameters = Params
 
+    checks = (
+        "the failing worker raises after the others finished; every error reaches main",
+        "each worker and helper ends once, then cleans up, and does nothing after",
+        "a helper is stopped only because something failed",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         workers, helpers = worker_names(p.workers), helper_names(p.helpers)
         failing = [workers[p.fail]] if 0 <= p.fail < p.workers else []

@@ -137,6 +137,11 @@ steps and ends itself when it is set (see count_down). A process can be terminat
     }
     parameters = Params
 
+    checks = (
+        "each kind of job (CPU, I/O) runs both one by one and all at once",
+        "one by one means one by one: a job starts once the one before is done",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "cpu jobs: parts done": [p.parts] * p.jobs,

@@ -92,6 +92,11 @@ synchronized Value locks each read and each write separately, which does not mak
     }
     parameters = Params
 
+    checks = (
+        "no two workers are ever between their read and their write at once",
+        "no write overwrites a value another worker wrote (no lost update)",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "count": p.workers * p.increments,

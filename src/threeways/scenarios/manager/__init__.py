@@ -74,6 +74,12 @@ purpose: python -m threeways lock --no-lock.)
     }
     parameters = Params
 
+    checks = (
+        "every worker's items end up in its list in the dict, once each",
+        "the shared total counts every item written (no lost update)",
+        "main reads the dict and the list once each, at the end",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         workers = worker_names(p.workers)
         items = list(range(1, p.items + 1))

@@ -70,6 +70,12 @@ separately; the child's `async for` stops at EndOfChannel when the parent closes
     }
     parameters = Params
 
+    checks = (
+        "each side receives what the other sent, in order, and nothing else",
+        "nothing is sent after closing an end; each side closes its end once",
+        "nobody sees the end while the other side is still talking",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         rounds = range(1, p.rounds + 1)
         return {

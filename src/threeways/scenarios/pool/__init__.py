@@ -75,6 +75,12 @@ let `with Pool(...)` terminate the pool if anything goes wrong.
     }
     parameters = Params
 
+    checks = (
+        "never more than p.size jobs run at once, and each job runs once",
+        "each job's callback runs once, after the job ended",
+        "every job's error reaches its error callback, and only a job that raised reports one",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "pool": p.size,

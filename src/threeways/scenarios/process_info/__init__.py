@@ -84,6 +84,13 @@ thread or a task.
     }
     parameters = Params
 
+    checks = (
+        "main and every worker report who they are",
+        "a process has its own pid, whose parent is its starter",
+        "a thread runs in its starter's process, in a thread of its own",
+        "a task runs in the main thread, as a task of its own",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         workers = worker_names(p.workers)
         return {

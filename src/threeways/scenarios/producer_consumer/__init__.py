@@ -75,6 +75,11 @@ very bone (a rendezvous). Try --buffer 0 and count the cook's waits in each mode
     }
     parameters = Params
 
+    checks = (
+        "no dog eats a bone before it is made",
+        "no bone is eaten twice",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "made": p.bones,

@@ -78,6 +78,11 @@ which is how queue.Queue is built on threading.Condition.
     }
     parameters = Params
 
+    checks = (
+        "nothing comes off a queue before every item is in",
+        "each queue gives back exactly the items put on it",
+    )
+
     def expected(self, p: Params) -> dict[str, list[str]]:
         put = entries(p)
         return {

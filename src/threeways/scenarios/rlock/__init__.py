@@ -77,6 +77,11 @@ under it. The depth must be back to zero after each transfer.
     }
     parameters = Params
 
+    checks = (
+        "no one enters a method while another worker is inside one",
+        "every leave matches an enter, and nobody is still inside at the end",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         paid = p.transfers * p.amount
         balances = opening_balances(p) | dict.fromkeys(clerk_names(p.clerks), paid)

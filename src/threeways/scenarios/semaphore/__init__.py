@@ -75,6 +75,12 @@ trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
     }
     parameters = Params
 
+    checks = (
+        "never more than p.limit workers inside at once",
+        "every worker that comes out went in, and says how many were inside, truthfully",
+        "the extra release comes only once everyone is out",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "runs": dict.fromkeys(sorted(worker_names(p.workers)), 1),

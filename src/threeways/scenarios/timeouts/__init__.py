@@ -109,6 +109,12 @@ give each wait the time that remains of the sooner one, min(inner, outer) - now.
     }
     parameters = Params
 
+    checks = (
+        "the clock starts only once every job is under way",
+        "no job is stopped before the deadline",
+        "each job cleans up last, after it finished or was stopped",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "finished": list(quick_jobs(p)),

@@ -78,6 +78,11 @@ green" is a plain trio.Event.
     }
     parameters = Params
 
+    checks = (
+        "no car passes unless the light is green",
+        "no car goes home before the light stays green",
+    )
+
     def expected(self, p: Params) -> dict[str, object]:
         return {
             "light": ["red", "green"] * p.cycles,
