@@ -1,10 +1,11 @@
-"""Keeps the newline readline() returns: every message arrives with a "\n" at its end.
+"""Keeps the newline that readline() returns: every message arrives with its line's end.
 
 ``readline()`` returns the line with its newline (only the last line of a stream may
-lack one). The learner decodes it and takes it for the message: the child hears
-"hello son\n", then cannot read the number out of "what is 1 squared?\n" and fails
-with ``ValueError``. The checker sees what each side heard differ from what was sent,
-and the child's error.
+lack one). The learner decodes it and takes it for the message: the child hears "hello
+son" plus a newline, then cannot read the number out of "what is 1 squared?" plus a
+newline, and fails with ``ValueError`` (``removesuffix("\\n")`` takes it off). The
+checker sees the child fail with that error, the newline shown in the number it could
+not read.
 """
 
 from __future__ import annotations
