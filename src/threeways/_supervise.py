@@ -177,6 +177,7 @@ class Supervisor:
         """The cycle of waits that stopped the run, if one did."""
         self._watch = Watch(self._progress, self.trace.snapshot, self._deadlocked)
         self._wake_loop = False
+        self._woken = False
 
     # ---------------------------------------------------------------- setting up
 
@@ -274,13 +275,15 @@ class Supervisor:
         self._fail()
 
     def _fail(self) -> None:
-        """A worker failed: cancel the run and wake its main flow."""
+        """A worker failed: cancel the run and wake its main flow (once: two workers may
+        fail at the same moment)."""
         self.trace.cancel("failed")
         with self._lock:
             # a loop is woken for a deadlock only: a worker's error reaches it by itself
             loop = self._wake_loop and self.deadlock is not None
-            if not (self._main_running and (self._sigint_installed or loop)):
+            if self._woken or not (self._main_running and (self._sigint_installed or loop)):
                 return
+            self._woken = True
             if hasattr(signal, "pthread_kill"):  # wakes a main thread blocked in a wait
                 signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
             else:  # pragma: no cover - Windows: runs the handler at the main thread's next step
