@@ -151,6 +151,7 @@ def test_a_hanging_file_fails_within_its_timeout(tmp_path: Path) -> None:
     [run] = report.runs
     assert run.outcome == "hung"
     assert "main starts" in run.problems[0]  # who was stuck, and what it last did
+    assert "main" in run.timeline  # and the timeline so far
     assert took < 1.0 + 3.0 + 5.0
 
 

@@ -22,7 +22,7 @@ import traceback
 from typing import Any
 
 from . import _failure
-from ._failure import RunFailed
+from ._failure import Failure, RunFailed
 from ._leaks import leftovers, snapshot
 from ._protocol import Result
 from ._registry import get_scenario
@@ -124,7 +124,20 @@ class _Watchdog:
         who = "; ".join(f"{sc.narrate(e)} since {e.t:.3f} s" for e in stuck[:8])
         message = f"hung: still going after {spec['hang_after']:g} s (timeout {p.timeout:g} s)"
         message += f"; stuck: {who}" if who else "; no actor had recorded anything"
-        self.write({"outcome": "hung", "problems": [message], "stuck": [e.actor for e in stuck]})
+        verdict: dict[str, Any] = {"outcome": "hung", "problems": [message]}
+        if events:
+            so_far = Result(
+                scenario=sc.name,
+                model=spec["model"],
+                params=p.as_dict(),
+                observable=None,
+                expected=sc.expected(p),
+                events=events,
+                elapsed_s=spec["hang_after"],
+                failure=Failure("timeout", message, still_running=stuck),
+            )
+            verdict["timeline"] = _timeline(so_far)
+        self.write(verdict)
         os._exit(1)
 
 
