@@ -17,6 +17,7 @@ from time import monotonic
 import psutil
 import pytest
 
+import threeways
 from threeways import MODELS, scenarios
 from threeways.cli import main
 
@@ -357,3 +358,41 @@ def test_a_crashing_model_is_reported_and_the_others_run(
     assert runs[2]["error"]["kind"] == "internal"
     assert "RuntimeError: boom" in runs[2]["error"]["message"]
     assert all(r["error"] is None for i, r in enumerate(runs) if i != 2)
+
+
+def test_ctrl_c_stops_a_check() -> None:
+    # Ctrl-C during 'check' kills every run's process group, exits 130, leaves nothing
+    from threeways._bugs import bugs
+
+    bug = next(
+        b for b in bugs(threeways.get_scenario("producer_consumer")) if b.model == "threading"
+    )
+    mark = uuid.uuid4().hex
+    argv = [sys.executable, "-m", "threeways", "check", bug.path, "--scenario",
+            "producer_consumer", "--model", "threading", "--runs", "20"]  # fmt: skip
+    with _sigint_not_ignored():
+        proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, "THREEWAYS_TEST_MARK": mark},
+        )
+    try:
+        deadline = monotonic() + 30
+        while len(_descendants_marked(mark)) < 3 and monotonic() < deadline:
+            psutil.wait_procs([psutil.Process(proc.pid)], timeout=0.05)  # runs under way
+        sent = monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+        took = monotonic() - sent
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    assert proc.returncode == 130, err
+    assert err.strip() == "threeways: interrupted", err
+    assert took < 3, f"took {took:.1f}s to stop"
+    _, alive = psutil.wait_procs(_descendants_marked(mark), timeout=5)
+    assert alive == [], f"left behind: {alive}"
