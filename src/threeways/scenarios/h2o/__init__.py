@@ -69,7 +69,7 @@ class Water(Scenario[Params]):
     order = 230
     summary = "Atoms arrive in any order; two H and one O bond, and leave only as a whole molecule."
     lesson = """\
-The rendezvous problem of The Little Book of Semaphores (Downey, 5.6): hydrogen and
+"Building H2O", from The Little Book of Semaphores (Downey), a rendezvous: hydrogen and
 oxygen atoms arrive one by one, in any order, and may leave only as part of a whole water
 molecule, two H and one O, all three bonded. Two things must be made sure of, and each
 has its own tool. The makeup: a molecule being formed has two H slots and one O slot
