@@ -22,10 +22,10 @@ def worker_names(n: int) -> list[str]:
     return names(_WORKERS, n, "worker")
 
 
-def work_ticks(i: int, phase: int, workers: int) -> int:
-    """How long worker ``i`` computes in ``phase``, in ticks: the slowest changes from phase
-    to phase, and the barrier waits for whoever it is."""
-    return 1 + (i + phase) % workers
+def work_ticks(i: int, phase: int) -> int:
+    """How long worker ``i`` computes in ``phase``, in ticks (1 to 3): the slowest changes
+    from phase to phase, and the barrier waits for whoever it is."""
+    return 1 + (i + phase) % 3
 
 
 def fails(i: int, phase: int, p: Params) -> bool:
@@ -53,7 +53,7 @@ class Params(_BaseParams):
     fail_in_phase: int = param(
         0, "the phase in which the last worker raises (0: nobody fails)", min=0, max=100
     )
-    tick: float = param(0.15, "seconds per tick: scales every sleep in the scenario", min=0)
+    tick: float = param(0.1, "seconds per tick: scales every sleep in the scenario", min=0)
 
 
 class PhasedWork(Scenario[Params]):

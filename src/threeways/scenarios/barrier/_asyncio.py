@@ -38,7 +38,7 @@ async def _fail(
 async def _compute(trace: Recorder, name: str, i: int, phase: int, p: Params) -> None:
     # step: compute the phase
     trace.record(name, "starts phase", phase)
-    await asyncio.sleep(work_ticks(i, phase, p.workers) * p.tick)
+    await asyncio.sleep(work_ticks(i, phase) * p.tick)
 
 
 async def _worker(trace: Recorder, name: str, i: int, barrier: asyncio.Barrier, p: Params) -> None:

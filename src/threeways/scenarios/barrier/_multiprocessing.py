@@ -47,7 +47,7 @@ def _fail(trace: Recorder, name: str, phase: int, p: Params) -> None:
 def _compute(trace: Recorder, name: str, i: int, phase: int, p: Params) -> None:
     # step: compute the phase
     trace.record(name, "starts phase", phase)
-    time.sleep(work_ticks(i, phase, p.workers) * p.tick)
+    time.sleep(work_ticks(i, phase) * p.tick)
 
 
 def _worker(trace: Recorder, name: str, i: int, p: Params) -> None:

@@ -39,7 +39,7 @@ def _fail(trace: Recorder, name: str, barrier: threading.Barrier, phase: int, p:
 def _compute(trace: Recorder, name: str, i: int, phase: int, p: Params) -> None:
     # step: compute the phase
     trace.record(name, "starts phase", phase)
-    time.sleep(work_ticks(i, phase, p.workers) * p.tick)
+    time.sleep(work_ticks(i, phase) * p.tick)
 
 
 def _worker(trace: Recorder, name: str, i: int, barrier: threading.Barrier, p: Params) -> None:

@@ -55,7 +55,7 @@ async def _fail(trace: Recorder, name: str, barrier: _Barrier, phase: int, p: Pa
 async def _compute(trace: Recorder, name: str, i: int, phase: int, p: Params) -> None:
     # step: compute the phase
     trace.record(name, "starts phase", phase)
-    await trio.sleep(work_ticks(i, phase, p.workers) * p.tick)
+    await trio.sleep(work_ticks(i, phase) * p.tick)
 
 
 async def _worker(trace: Recorder, name: str, i: int, barrier: _Barrier, p: Params) -> None:
