@@ -69,8 +69,9 @@ changes from phase to phase; the barrier waits for whoever it is. Between two ph
 "action" runs (merge the phase's results): once, after every worker finished the phase,
 before anyone starts the next.
 - threading.Barrier(parties, action=): the action runs in one of the threads (CPython:
-  the last to arrive) after all have arrived and before any is released. wait() returns
-  each a different index, 0 to parties-1 (CPython: the order of arrival).
+  the last to arrive) after all have arrived and before any is released; if it raises,
+  that thread gets the error and the barrier breaks for the others. wait() returns each
+  a different index, 0 to parties-1 (CPython: the order of arrival).
 - multiprocessing.Barrier: the same class on shared memory. The action runs in the
   process that arrives last, so it must pickle (a top-level function, or a partial of
   one); like every lock and Event of multiprocessing it reaches a process only as the
