@@ -111,7 +111,7 @@ def test_every_shipped_implementation_copied_out_passes(
 
 @pytest.mark.parametrize("bug", BUGS, ids=[f"{b.scenario}-{b.model}-{b.name}" for b in BUGS])
 def test_every_known_bug_is_caught(bug: threeways._bugs.Bug) -> None:
-    report = check(bug.path, bug.scenario, bug.model, first_failure=True)
+    report = check(bug.path, bug.scenario, bug.model, timeout=5.0, first_failure=True)
     assert not report.ok, f"{bug.path} passed {len(report.runs)} runs"
 
 

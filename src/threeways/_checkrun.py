@@ -114,7 +114,6 @@ class _Watchdog:
 
     def watch(self, trace: Trace) -> None:
         self.trace = trace
-        self.timer.start()
 
     def _fire(self) -> None:
         spec = self.spec
@@ -158,6 +157,7 @@ def main(argv: list[str]) -> int:
         return 2
     _start_helpers(spec)
     watchdog = _Watchdog(spec, write)
+    watchdog.timer.start()  # before the run: its thread is not one of the run's
     before = snapshot()
     error: RunFailed | None = None
     try:
@@ -173,7 +173,7 @@ def main(argv: list[str]) -> int:
         )
     except RunFailed as failed:
         error, result = failed, failed.result
-    except Exception as exc:  # main itself raised, not a worker: still their code
+    except (Exception, SystemExit) as exc:  # main itself raised, not a worker: their code
         text = trimmed("".join(traceback.format_exception(exc)), spec["path"])
         write({"outcome": "failed", "problems": [f"main raised {exc!r}"], "tracebacks": [text]})
         return 1
