@@ -27,16 +27,16 @@ def last_edition(p: Params) -> int:
     return p.writers + 1
 
 
-def writers_turn(k: int, edition: int, read_by: int, p: Params) -> bool:
+def writers_turn(k: int, edition: int, seen: int, p: Params) -> bool:
     """Whether writer ``k`` may ask for the book: edition ``k`` is out, and every reader has
     read it."""
-    return edition == k and read_by == p.readers
+    return edition == k and seen == p.readers
 
 
-def may_leave(edition: int, read_by: int, waiting: int, p: Params) -> bool:
+def may_leave(edition: int, seen: int, waiting: int, p: Params) -> bool:
     """Whether the readers of ``edition`` may give the book back: every reader has read it,
     and the writer of the next edition waits at the door (or there is none)."""
-    return read_by == p.readers and (waiting > 0 or edition == last_edition(p))
+    return seen == p.readers and (waiting > 0 or edition == last_edition(p))
 
 
 @dataclass(frozen=True, kw_only=True)

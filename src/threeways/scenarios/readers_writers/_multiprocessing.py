@@ -26,7 +26,7 @@ from . import BOOK, Params, may_leave, reader_names, writer_names, writers_turn
 class _Book:  # the book, and a readers-writer lock on it: many readers, or one writer
     def __init__(self, ctx: BaseContext) -> None:
         self.changed = ctx.Condition()
-        self.edition, self.read_by = ctx.Value("i", 1, lock=False), ctx.Value("i", 0, lock=False)
+        self.edition, self.seen = ctx.Value("i", 1, lock=False), ctx.Value("i", 0, lock=False)
         self.readers_in, self.writer_in, self.waiting = (
             ctx.Value("i", 0, lock=False) for _ in "rww"
         )
@@ -74,10 +74,10 @@ def _reader(trace: Recorder, name: str, book: _Book, p: Params) -> None:
             time.sleep(p.tick)
             # step: stay until all have read it and its writer waits
             with book.changed:
-                book.read_by.value += 1
+                book.seen.value += 1
                 book.changed.notify_all()
                 book.wait(
-                    lambda: may_leave(book.edition.value, book.read_by.value, book.waiting.value, p),
+                    lambda: may_leave(book.edition.value, book.seen.value, book.waiting.value, p),
                     p.timeout,
                 )
             trace.record(name, "releases", BOOK)
@@ -87,7 +87,7 @@ def _writer(trace: Recorder, name: str, k: int, book: _Book, p: Params) -> None:
     # step: wait until edition k is read
     trace.record(name, "waits its turn", k + 1)
     with book.changed:
-        book.wait(lambda: writers_turn(k, book.edition.value, book.read_by.value, p), p.timeout)
+        book.wait(lambda: writers_turn(k, book.edition.value, book.seen.value, p), p.timeout)
     # step: wait for the book
     trace.record(name, "waits for", BOOK)
     with book.writing(p.timeout):
@@ -95,7 +95,7 @@ def _writer(trace: Recorder, name: str, k: int, book: _Book, p: Params) -> None:
         # step: write the next edition
         time.sleep(p.tick)
         with book.changed:  # the waiting writers read them under the Condition's lock
-            book.edition.value, book.read_by.value = k + 1, 0
+            book.edition.value, book.seen.value = k + 1, 0
         trace.record(name, "writes", k + 1)
         trace.record(name, "releases", BOOK)
 

@@ -24,7 +24,7 @@ from . import BOOK, Params, may_leave, reader_names, writer_names, writers_turn
 class _Book:  # the book, and a readers-writer lock on it: many readers, or one writer
     def __init__(self) -> None:
         self.changed = Condition()
-        self.edition, self.read_by = 1, 0  # read_by: how many have read this edition
+        self.edition, self.seen = 1, 0  # seen: how many readers have read this edition
         self.readers_in, self.writer_in, self.waiting = 0, False, 0  # waiting: writers
 
     def wait(self, ready: Callable[[], bool], timeout: float) -> None:
@@ -70,9 +70,9 @@ def _reader(trace: Recorder, name: str, book: _Book, p: Params) -> None:
             time.sleep(p.tick)
             # step: stay until all have read it and its writer waits
             with book.changed:
-                book.read_by += 1
+                book.seen += 1
                 book.changed.notify_all()
-                book.wait(lambda: may_leave(book.edition, book.read_by, book.waiting, p), p.timeout)
+                book.wait(lambda: may_leave(book.edition, book.seen, book.waiting, p), p.timeout)
             trace.record(name, "releases", BOOK)
 
 
@@ -80,7 +80,7 @@ def _writer(trace: Recorder, name: str, k: int, book: _Book, p: Params) -> None:
     # step: wait until edition k is read
     trace.record(name, "waits its turn", k + 1)
     with book.changed:
-        book.wait(lambda: writers_turn(k, book.edition, book.read_by, p), p.timeout)
+        book.wait(lambda: writers_turn(k, book.edition, book.seen, p), p.timeout)
     # step: wait for the book
     trace.record(name, "waits for", BOOK)
     with book.writing(p.timeout):
@@ -88,7 +88,7 @@ def _writer(trace: Recorder, name: str, k: int, book: _Book, p: Params) -> None:
         # step: write the next edition
         time.sleep(p.tick)
         with book.changed:  # the waiting writers read them under the Condition's lock
-            book.edition, book.read_by = k + 1, 0
+            book.edition, book.seen = k + 1, 0
         trace.record(name, "writes", k + 1)
         trace.record(name, "releases", BOOK)
 

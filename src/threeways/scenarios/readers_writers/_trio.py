@@ -23,7 +23,7 @@ from . import BOOK, Params, may_leave, reader_names, writer_names, writers_turn
 class _Book:  # the book, and a readers-writer lock on it: many readers, or one writer
     def __init__(self) -> None:
         self.changed = trio.Condition()
-        self.edition, self.read_by = 1, 0  # read_by: how many have read this edition
+        self.edition, self.seen = 1, 0  # seen: how many readers have read this edition
         self.readers_in, self.writer_in, self.waiting = 0, False, 0  # waiting: writers
 
     async def wait(self, ready: Callable[[], bool]) -> None:
@@ -65,9 +65,9 @@ async def _reader(trace: Recorder, name: str, book: _Book, p: Params) -> None:
             await trio.sleep(p.tick)
             # step: stay until all have read it and its writer waits
             async with book.changed:
-                book.read_by += 1
+                book.seen += 1
                 book.changed.notify_all()
-                await book.wait(lambda: may_leave(book.edition, book.read_by, book.waiting, p))
+                await book.wait(lambda: may_leave(book.edition, book.seen, book.waiting, p))
             trace.record(name, "releases", BOOK)
 
 
@@ -75,14 +75,14 @@ async def _writer(trace: Recorder, name: str, k: int, book: _Book, p: Params) ->
     # step: wait until edition k is read
     trace.record(name, "waits its turn", k + 1)
     async with book.changed:
-        await book.wait(lambda: writers_turn(k, book.edition, book.read_by, p))
+        await book.wait(lambda: writers_turn(k, book.edition, book.seen, p))
     # step: wait for the book
     trace.record(name, "waits for", BOOK)
     async with book.writing():
         trace.record(name, "takes", BOOK)
         # step: write the next edition
         await trio.sleep(p.tick)
-        book.edition, book.read_by = k + 1, 0  # no checkpoint in between: seen whole
+        book.edition, book.seen = k + 1, 0  # no checkpoint in between: seen whole
         trace.record(name, "writes", k + 1)
         trace.record(name, "releases", BOOK)
 
