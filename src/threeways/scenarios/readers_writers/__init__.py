@@ -33,10 +33,11 @@ def writers_turn(k: int, edition: int, seen: int, p: Params) -> bool:
     return edition == k and seen == p.readers
 
 
-def may_leave(edition: int, seen: int, waiting: int, p: Params) -> bool:
+def may_leave(edition: int, seen: int, closed: bool, p: Params) -> bool:
     """Whether the readers of ``edition`` may give the book back: every reader has read it,
-    and the writer of the next edition waits at the door (or there is none)."""
-    return seen == p.readers and (waiting > 0 or edition == last_edition(p))
+    and the book is closed to new readers (the next writer waits at the door), or no
+    writer will come."""
+    return seen == p.readers and (closed or edition == last_edition(p))
 
 
 @dataclass(frozen=True, kw_only=True)

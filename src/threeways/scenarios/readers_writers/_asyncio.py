@@ -25,10 +25,13 @@ class _Book:  # the book, and a readers-writer lock on it: many readers, or one 
         self.edition, self.seen = 1, 0  # seen: how many readers have read this edition
         self.readers_in, self.writer_in, self.waiting = 0, False, 0  # waiting: writers
 
+    def closed(self) -> bool:  # to new readers: the policy, a waiting writer goes first
+        return bool(self.writer_in or self.waiting)
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
-        async with self.changed:  # the policy: a waiting writer keeps new readers out
-            await self.changed.wait_for(lambda: not self.writer_in and not self.waiting)
+        async with self.changed:
+            await self.changed.wait_for(lambda: not self.closed())
             self.readers_in += 1
         yield  # no finally: an error cancels every task, none is left waiting for this one
         async with self.changed:
@@ -58,12 +61,12 @@ async def _reader(trace: Recorder, name: str, book: _Book, p: Params) -> None:
             # step: read the edition
             trace.record(name, "reads", book.edition)  # no writer can change it now
             await asyncio.sleep(p.tick)
-            # step: stay until all have read it and its writer waits
+            # step: stay until all have read it and a writer waits
             async with book.changed:
                 book.seen += 1
                 book.changed.notify_all()
                 await book.changed.wait_for(
-                    lambda: may_leave(book.edition, book.seen, book.waiting, p)
+                    lambda: may_leave(book.edition, book.seen, book.closed(), p)
                 )
             trace.record(name, "releases", BOOK)
 

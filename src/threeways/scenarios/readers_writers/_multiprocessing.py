@@ -35,10 +35,13 @@ class _Book:  # the book, and a readers-writer lock on it: many readers, or one 
         if not self.changed.wait_for(ready, timeout):  # the caller holds the lock
             raise TimeoutError(f"waited {timeout:g}s for the book")
 
+    def closed(self) -> bool:  # to new readers: the policy, a waiting writer goes first
+        return bool(self.writer_in.value or self.waiting.value)
+
     @contextmanager
     def reading(self, timeout: float) -> Iterator[None]:
-        with self.changed:  # the policy: a waiting writer keeps new readers out
-            self.wait(lambda: not self.writer_in.value and not self.waiting.value, timeout)
+        with self.changed:
+            self.wait(lambda: not self.closed(), timeout)
             self.readers_in.value += 1
         try:
             yield
@@ -72,12 +75,12 @@ def _reader(trace: Recorder, name: str, book: _Book, p: Params) -> None:
             # step: read the edition
             trace.record(name, "reads", book.edition.value)  # no writer can change it now
             time.sleep(p.tick)
-            # step: stay until all have read it and its writer waits
+            # step: stay until all have read it and a writer waits
             with book.changed:
                 book.seen.value += 1
                 book.changed.notify_all()
                 book.wait(
-                    lambda: may_leave(book.edition.value, book.seen.value, book.waiting.value, p),
+                    lambda: may_leave(book.edition.value, book.seen.value, book.closed(), p),
                     p.timeout,
                 )
             trace.record(name, "releases", BOOK)

@@ -30,10 +30,13 @@ class _Book:  # the book, and a readers-writer lock on it: many readers, or one 
         while not ready():  # the caller holds the lock; wait() gives it up while asleep
             await self.changed.wait()
 
+    def closed(self) -> bool:  # to new readers: the policy, a waiting writer goes first
+        return bool(self.writer_in or self.waiting)
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[None]:
-        async with self.changed:  # the policy: a waiting writer keeps new readers out
-            await self.wait(lambda: not self.writer_in and not self.waiting)
+        async with self.changed:
+            await self.wait(lambda: not self.closed())
             self.readers_in += 1
         yield  # no finally: an error cancels every task, none is left waiting for this one
         async with self.changed:
@@ -63,11 +66,11 @@ async def _reader(trace: Recorder, name: str, book: _Book, p: Params) -> None:
             # step: read the edition
             trace.record(name, "reads", book.edition)  # no writer can change it now
             await trio.sleep(p.tick)
-            # step: stay until all have read it and its writer waits
+            # step: stay until all have read it and a writer waits
             async with book.changed:
                 book.seen += 1
                 book.changed.notify_all()
-                await book.wait(lambda: may_leave(book.edition, book.seen, book.waiting, p))
+                await book.wait(lambda: may_leave(book.edition, book.seen, book.closed(), p))
             trace.record(name, "releases", BOOK)
 
 
