@@ -73,11 +73,12 @@ a stream of writers could starve the readers; fair locks alternate.)
 
 The scenario is built so that each rule must show. The book starts at edition 1, and
 writer k writes edition k + 1 once every reader has read edition k. Readers stay in the
-book, at a rendezvous, until all of them have read the edition and its next writer waits
-at the door: so they overlap, by synchronisation, not by luck. Then they leave and come
-back at once for the next edition, while that writer waits: the policy makes them wait
-for it, so every reader reads every edition exactly once. With readers-first, a reader
-coming back while the others are still in would read the old edition again.
+book, at a rendezvous, until all of them have read the edition and the book is closed to
+new readers (its next writer waits at the door): so they overlap, by synchronisation, not
+by luck. Then they leave and come back at once for the next edition, while that writer
+waits: the policy makes them wait for it, so every reader reads every edition exactly
+once. With readers-first, a reader coming back while the others are still in would read
+the old edition again, and the writer would wait for ever for an empty book.
 
 The models differ in the Condition. threading's and multiprocessing's wait_for take a
 timeout and return False when it ran out; asyncio's takes none (asyncio.timeout bounds
@@ -88,7 +89,10 @@ multiprocessing checks it with assert, an AssertionError, and under python -O no
 (Value, lock=False: the Condition guards them); a manager would do, but each read would
 be a message to its server process. In asyncio and trio the tasks share one thread, yet
 the lock is still needed: a reader holds the book across an await (the rendezvous), where
-a writer could otherwise run.
+a writer could otherwise run. Giving the book back differs too: a thread or a process
+must release it in a finally, or an error would leave the others waiting for it until
+their timeouts; a failing task makes its TaskGroup or nursery cancel all the others, so
+nobody is left waiting, and the async models release it on the normal way out only.
 """
     uses = {
         "threading": "a lock class on threading.Condition (wait_for with a timeout, notify_all)",

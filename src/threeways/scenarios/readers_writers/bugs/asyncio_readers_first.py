@@ -1,11 +1,12 @@
 """Readers first: a new reader joins the readers inside even while a writer waits.
 
 ``reading()`` lets a reader in whenever no writer holds the book, the textbook's first
-readers-writer lock, and ignores the writer waiting at the door. The first reader to
-leave comes straight back while the others are still in, gets in, and reads the old
-edition again; the readers take turns keeping the book busy, and the writer, waiting for
-an empty book, starves. The checker reports the run timed out with the writer still
-waiting for the book and the readers reading edition 1.
+readers-writer lock, and ignores the writer waiting at the door; with readers coming and
+going all the time, that writer could wait for ever. Here the first reader to leave
+comes straight back while the others are still in, gets in past the writer, and reads
+edition 1 a second time: now more readers have read it than there are, the rendezvous
+waits for a count that has gone past, and the writer for an empty book. The checker
+reports the run timed out, the writer still waiting for the book.
 """
 
 from __future__ import annotations
