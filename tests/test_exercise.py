@@ -111,7 +111,7 @@ def test_every_shipped_implementation_copied_out_passes(
 
 @pytest.mark.parametrize("bug", BUGS, ids=[f"{b.scenario}-{b.model}-{b.name}" for b in BUGS])
 def test_every_known_bug_is_caught(bug: threeways._bugs.Bug) -> None:
-    report = check(bug.path, bug.scenario, bug.model, first_failure=True)
+    report = check(bug.path, bug.scenario, bug.model, timeout=5.0, first_failure=True)
     assert not report.ok, f"{bug.path} passed {len(report.runs)} runs"
 
 
@@ -151,6 +151,7 @@ def test_a_hanging_file_fails_within_its_timeout(tmp_path: Path) -> None:
     [run] = report.runs
     assert run.outcome == "hung"
     assert "main starts" in run.problems[0]  # who was stuck, and what it last did
+    assert "main" in run.timeline  # and the timeline so far
     assert took < 1.0 + 3.0 + 5.0
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import threading
 import weakref
@@ -34,6 +35,7 @@ from types import FrameType
 from typing import Any
 
 from . import _processes
+from ._deadlock import Deadlock, Link, Watch, describe
 from ._failure import WorkerError, attribute, leaves
 from ._trace import RunCancelled, Trace
 
@@ -49,6 +51,25 @@ harness terminates them (a pool still starting up would make ``shutdown()`` wait
 class Stopped(BaseException):
     """Raised in the main flow of a threading or multiprocessing run when a worker failed:
     the harness woke it, as a nursery cancels the code that opened it."""
+
+
+RETRY_S = 0.01
+"""How soon a Ctrl-C that came while a process was being started is taken again."""
+
+
+def _starting_a_process(frame: FrameType | None) -> bool:
+    """Whether the main thread is in the middle of starting a process: in a
+    multiprocessing Popen's ``_launch`` (where fork runs logging's at-fork hooks, which
+    hold its lock) or subprocess's ``_execute_child``. An exception must not land there."""
+    while frame is not None:
+        code = frame.f_code
+        name = code.co_filename.replace("\\", "/")
+        if code.co_name == "_launch" and "multiprocessing/popen_" in name:
+            return True
+        if code.co_name == "_execute_child" and name.endswith("subprocess.py"):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def is_trio_cache(thread: threading.Thread) -> bool:
@@ -171,6 +192,11 @@ class Supervisor:
         self._processes: list[Any] = []
         self._left: list[threading.Thread] = []
         self._last_resort: threading.Timer | None = None
+        self.deadlock: list[Link] | None = None
+        """The cycle of waits that stopped the run, if one did."""
+        self._watch = Watch(self._progress, self.trace.snapshot, self._deadlocked)
+        self._wake_loop = False
+        self._woken = False
 
     # ---------------------------------------------------------------- setting up
 
@@ -179,7 +205,15 @@ class Supervisor:
         threading.excepthook = self._excepthook
         _processes.started = self._processes
         self._sigint_installed = self._install_sigint()
+        # asyncio and trio turn a SIGINT into the cancellation of their main task: the one
+        # way, from another thread, to end a loop whose tasks wait on one another
+        self._wake_loop = (
+            self.model in _TASKS
+            and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        )
         self._main_running = True
+        self._before.add(self._watch.start())  # the harness's own: not one of the run's
         return self
 
     def main_done(self) -> None:
@@ -189,6 +223,7 @@ class Supervisor:
 
     def __exit__(self, *exc: object) -> None:
         self.main_done()
+        self._watch.stop()
         if self._sigint_installed:
             signal.signal(signal.SIGINT, self._old_sigint)
         _processes.started = None
@@ -210,6 +245,13 @@ class Supervisor:
         return True
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if _starting_a_process(frame):
+            # an exception raised inside fork's hooks (logging's locks) or a Popen being
+            # made would break the standard library: take the signal again a moment later
+            timer = threading.Timer(RETRY_S, signal.pthread_kill, (threading.get_ident(), signum))
+            timer.daemon = True
+            timer.start()
+            return
         if self.trace.cancelled == "failed":
             if self._main_running:
                 raise Stopped
@@ -242,12 +284,32 @@ class Supervisor:
         self.errors.append(WorkerError.of(who, error, self.trace.now()))
         self._fail()
 
+    def _progress(self) -> tuple[int, int]:
+        """How far the run has got: its events, and what its child processes wrote."""
+        written = 0
+        for path in list(self.trace.sinks):
+            with contextlib.suppress(OSError):
+                written += os.stat(path).st_size
+        return len(self.trace.events), written
+
+    def _deadlocked(self, links: list[Link]) -> None:
+        """The run's actors wait on one another: fail it, and wake its main flow."""
+        if self.trace.cancelled:
+            return
+        self.deadlock = links
+        self.errors.append(WorkerError(links[0].actor, Deadlock(describe(links)), self.trace.now()))
+        self._fail()
+
     def _fail(self) -> None:
-        """A worker failed: cancel the run and wake its main flow."""
+        """A worker failed: cancel the run and wake its main flow (once: two workers may
+        fail at the same moment)."""
         self.trace.cancel("failed")
         with self._lock:
-            if not (self._main_running and self._sigint_installed):
+            # a loop is woken for a deadlock only: a worker's error reaches it by itself
+            loop = self._wake_loop and self.deadlock is not None
+            if self._woken or not (self._main_running and (self._sigint_installed or loop)):
                 return
+            self._woken = True
             if hasattr(signal, "pthread_kill"):  # wakes a main thread blocked in a wait
                 signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
             else:  # pragma: no cover - Windows: runs the handler at the main thread's next step
