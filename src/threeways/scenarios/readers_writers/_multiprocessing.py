@@ -27,9 +27,9 @@ class _Book:  # the book, and a readers-writer lock on it: many readers, or one 
     def __init__(self, ctx: BaseContext) -> None:
         self.changed = ctx.Condition()
         self.edition, self.seen = ctx.Value("i", 1, lock=False), ctx.Value("i", 0, lock=False)
-        self.readers_in, self.writer_in, self.waiting = (
-            ctx.Value("i", 0, lock=False) for _ in "rww"
-        )
+        self.readers_in = ctx.Value("i", 0, lock=False)
+        self.writer_in = ctx.Value("i", 0, lock=False)  # 1 while a writer has the book
+        self.waiting = ctx.Value("i", 0, lock=False)  # writers waiting at the door
 
     def wait(self, ready: Callable[[], bool], timeout: float) -> None:
         if not self.changed.wait_for(ready, timeout):  # the caller holds the lock
