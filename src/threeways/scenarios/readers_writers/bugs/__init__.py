@@ -1,0 +1,1 @@
+"""Known-broken implementations of readers_writers: see :mod:`threeways._bugs`."""
