@@ -120,29 +120,29 @@ BrokenResourceError).
         return events[-1].action == "is full"
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
-        seats = {name: seat for seat, name in enumerate(philosopher_names(p.philosophers))}
-        holder: dict[str, str] = {}  # fork -> who holds it
+        names = philosopher_names(p.philosophers)
+        holders: dict[str, list[str]] = {}  # fork -> who holds it (one, if all is well)
         eating: set[str] = set()
         for e in events:
             if e.action == "takes":
-                if e.detail in holder:
-                    yield f"{e.actor} took {e.detail} at t={e.t:.3f}s, held by {holder[e.detail]}"
-                holder[e.detail] = e.actor
+                held = holders.setdefault(e.detail, [])
+                if held:
+                    yield f"{e.actor} took {e.detail} at t={e.t:.3f}s, held by {held[0]}"
+                held.append(e.actor)
             elif e.action == "releases":
                 eating.discard(e.actor)
-                if holder.get(e.detail) != e.actor:
+                held = holders.get(e.detail, [])
+                if e.actor not in held:
                     yield f"{e.actor} put down {e.detail} at t={e.t:.3f}s without holding it"
                 else:
-                    del holder[e.detail]
-            elif e.action == "eats" and e.actor in seats:
-                n, seat = p.philosophers, seats[e.actor]
-                missing = [
-                    fork_name(f) for f in own_forks(seat, n) if holder.get(fork_name(f)) != e.actor
-                ]
+                    held.remove(e.actor)
+            elif e.action == "eats" and e.actor in names:
+                seat = names.index(e.actor)
+                forks = [fork_name(f) for f in own_forks(seat, p.philosophers)]
+                missing = [f for f in forks if e.actor not in holders.get(f, [])]
                 if missing:
                     yield f"{e.actor} ate at t={e.t:.3f}s without {' and '.join(missing)}"
-                names = philosopher_names(n)
-                for other in (names[seat - 1], names[(seat + 1) % n]):
+                for other in dict.fromkeys((names[seat - 1], names[(seat + 1) % len(names)])):
                     if other in eating:
                         yield f"{e.actor} ate at t={e.t:.3f}s while {other}, a neighbour, ate"
                 eating.add(e.actor)
