@@ -62,9 +62,9 @@ nobody ever eats: a deadlock (Dijkstra's exercise, as Hoare told it). A deadlock
 things at once (Coffman, 1971): a fork is held by one at a time, a philosopher holds one
 while waiting for another, nobody takes a fork away, and the waits close a circle. Break
 one and it cannot happen. The default breaks the circle: the forks are numbered, and
-everyone picks up the lower-numbered of their two first. The last philosopher, between
-fork N and fork 1, so reaches right first, and waits for fork 1 with empty hands instead
-of closing the circle. (A waiter who lets at most N-1 sit down breaks it too.) Everyone
+everyone picks up the lower-numbered of their two first. So the last philosopher, between
+fork N and fork 1, reaches right first, and waits for fork 1 with empty hands instead of
+closing the circle. (A waiter who lets at most N-1 sit down breaks it too.) Everyone
 eats every meal: the observable is the meals per philosopher, which no scheduling changes.
 
 --naive makes everyone take the left fork first. Left to chance, that deadlocks only when
@@ -75,8 +75,8 @@ Each philosopher records when it waits for, takes and releases a fork; from thos
 the harness draws who waits for whom (a wait-for graph) and fails the run with a line that
 names the circle.
 
-Each model has a lock for a fork, and its own way to bound the wait. threading.Lock and
-multiprocessing's Lock take acquire(timeout=) and then return False, they do not raise:
+Each model has a lock for a fork, and its own way to bound the wait. threading.Lock's and
+multiprocessing's acquire(timeout=) return False when the time is up, they do not raise:
 the caller must look (and `with lock:` cannot wait with a timeout at all). asyncio.Lock's
 acquire() takes no timeout: asyncio.timeout around the run bounds every wait in it; trio
 bounds it the same way with trio.fail_after, a cancel scope. A Barrier is in threading,
@@ -84,15 +84,16 @@ multiprocessing and asyncio (3.11+); trio has none (trio issue #1434): a counter
 Event do it.
 
 Who gets a fork next differs. asyncio.Lock hands a released lock to the task that has
-waited longest (its docs call acquiring it fair), and trio.Lock does the same (today: only
-trio.StrictFIFOLock promises it). threading.Lock promises no order ("which one of the
-waiting threads proceeds is not defined"), nor does multiprocessing's, a semaphore of the
-operating system: a philosopher who puts a fork down and reaches for it again may get it
-back ahead of a neighbour who has been waiting ("forks out of turn" counts that). trio.Lock
-also has an owner: a task that takes a fork it already holds gets RuntimeError at once,
-where threading's, multiprocessing's and asyncio's lock wait for ever, for themselves; and
-since trio 0.27 a task that ends holding a Lock breaks it (the next to wait gets
-BrokenResourceError).
+waited longest (its docs call acquiring it fair, bpo-36794), and trio.Lock does the same
+(today: only trio.StrictFIFOLock promises it). threading.Lock promises no order ("which
+one of the waiting threads proceeds is not defined"), nor does multiprocessing's, a
+semaphore of the operating system: a philosopher who puts a fork down and reaches for it
+again may get it back ahead of a neighbour who has been waiting ("forks out of turn"
+counts that). trio.Lock also has an owner: a task that takes a fork it already holds gets
+RuntimeError at once, where threading's, multiprocessing's and asyncio's lock wait for
+ever, for themselves; and since trio 0.27 a task that ends holding a Lock breaks it (the
+next to wait gets BrokenResourceError, trio #3035). Checked on CPython 3.11 to 3.13 and
+trio 0.35.
 """
     uses = {
         "threading": "a threading.Lock per fork, acquire(timeout=); a Barrier for --naive",
