@@ -33,7 +33,7 @@ __all__ = ["Failure", "RunFailed", "WorkerError", "is_timeout", "leaves"]
 SHOWN = 4
 """How many errors or still-running actors the one-line report names before "and N more"."""
 
-Kind = Literal["error", "timeout"]
+Kind = Literal["error", "timeout", "deadlock"]
 
 
 def _timeout_types() -> tuple[type[BaseException], ...]:
@@ -207,14 +207,24 @@ def failure(
     the failure (the first error, or the timeout), not from what came after: a thread
     cannot be cancelled, and jobs that run on while the program cleans up are no news.
     """
+    from ._deadlock import Deadlock, cycle, describe
+
     real = [e for e in errors if not is_timeout(e.error)]
     if real:
         moment = min(e.t if e.t is not None else elapsed for e in real)
     else:
         moment = min(p.timeout, elapsed)
-    running = still_running(sc, [e for e in events if e.t <= moment], p)
-    if real:
-        kind: Kind = "error"
+    so_far = [e for e in events if e.t <= moment]
+    running = still_running(sc, so_far, p)
+    deadlock = [e for e in real if isinstance(e.error, Deadlock)]
+    links = cycle(so_far) if not real else None
+    kind: Kind
+    if deadlock:  # found while the run had stopped making progress
+        kind, message = "deadlock", deadlock[0].message
+    elif links is not None:  # a timeout, and its actors were waiting on one another
+        kind, message = "deadlock", describe(links)
+    elif real:
+        kind = "error"
         message = _listed([e.line() for e in real])
     else:
         kind = "timeout"

@@ -97,7 +97,7 @@ def run(
             error = exc
         supervisor.main_done()
         elapsed = perf_counter() - start
-        if _interrupted(error, trace):
+        if supervisor.deadlock is None and _interrupted(error, trace):
             supervisor.cleanup(GRACE_S)
             if isinstance(error, KeyboardInterrupt):
                 raise error

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import signal
 import threading
 import weakref
@@ -34,6 +35,7 @@ from types import FrameType
 from typing import Any
 
 from . import _processes
+from ._deadlock import Deadlock, Link, Watch, describe
 from ._failure import WorkerError, attribute, leaves
 from ._trace import RunCancelled, Trace
 
@@ -171,6 +173,10 @@ class Supervisor:
         self._processes: list[Any] = []
         self._left: list[threading.Thread] = []
         self._last_resort: threading.Timer | None = None
+        self.deadlock: list[Link] | None = None
+        """The cycle of waits that stopped the run, if one did."""
+        self._watch = Watch(self._progress, self.trace.snapshot, self._deadlocked)
+        self._wake_loop = False
 
     # ---------------------------------------------------------------- setting up
 
@@ -179,7 +185,15 @@ class Supervisor:
         threading.excepthook = self._excepthook
         _processes.started = self._processes
         self._sigint_installed = self._install_sigint()
+        # asyncio and trio turn a SIGINT into the cancellation of their main task: the one
+        # way, from another thread, to end a loop whose tasks wait on one another
+        self._wake_loop = (
+            self.model in _TASKS
+            and threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        )
         self._main_running = True
+        self._watch.start()
         return self
 
     def main_done(self) -> None:
@@ -189,6 +203,7 @@ class Supervisor:
 
     def __exit__(self, *exc: object) -> None:
         self.main_done()
+        self._watch.stop()
         if self._sigint_installed:
             signal.signal(signal.SIGINT, self._old_sigint)
         _processes.started = None
@@ -242,11 +257,29 @@ class Supervisor:
         self.errors.append(WorkerError.of(who, error, self.trace.now()))
         self._fail()
 
+    def _progress(self) -> tuple[int, int]:
+        """How far the run has got: its events, and what its child processes wrote."""
+        written = 0
+        for path in list(self.trace.sinks):
+            with contextlib.suppress(OSError):
+                written += os.stat(path).st_size
+        return len(self.trace.events), written
+
+    def _deadlocked(self, links: list[Link]) -> None:
+        """The run's actors wait on one another: fail it, and wake its main flow."""
+        if self.trace.cancelled:
+            return
+        self.deadlock = links
+        self.errors.append(WorkerError(links[0].actor, Deadlock(describe(links)), self.trace.now()))
+        self._fail()
+
     def _fail(self) -> None:
         """A worker failed: cancel the run and wake its main flow."""
         self.trace.cancel("failed")
         with self._lock:
-            if not (self._main_running and self._sigint_installed):
+            # a loop is woken for a deadlock only: a worker's error reaches it by itself
+            loop = self._wake_loop and self.deadlock is not None
+            if not (self._main_running and (self._sigint_installed or loop)):
                 return
             if hasattr(signal, "pthread_kill"):  # wakes a main thread blocked in a wait
                 signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)

@@ -163,7 +163,8 @@ class Trace:
         self._fail_at = fail_at
         self._noise = noise
         self._switch = _switcher(noise)
-        self._sinks: list[str] = []
+        self.sinks: list[str] = []
+        """The files of the child sinks now open (see :meth:`child_sink`)."""
 
     def now(self) -> float:
         """Seconds since the run started, on the events' clock."""
@@ -206,13 +207,13 @@ class Trace:
         os.close(fd)
         global _sink
         try:
-            self._sinks.append(path)
+            self.sinks.append(path)
             yield ChildTrace(
                 path, self._t0, self.start_method or "spawn", self._fail_at, self._noise
             )
         finally:
             _sink = None  # later children of this process belong to no run until told
-            self._sinks.remove(path)
+            self.sinks.remove(path)
             self._read(path)
             os.unlink(path)
 
@@ -220,7 +221,7 @@ class Trace:
         """Every event so far, child processes' included, by time: a look at a run that
         is still going (one that hangs, say), which leaves the trace as it is."""
         events = list(self.events)
-        for path in list(self._sinks):
+        for path in list(self.sinks):
             with contextlib.suppress(OSError):
                 events += [e for e in _lines(path) if isinstance(e, Event)]
         return sorted(events, key=attrgetter("t"))

@@ -1,0 +1,100 @@
+"""The deadlock detector: a run whose actors wait on one another in a cycle fails with a
+line that says so and names the cycle, in every model, before its timeout."""
+
+from __future__ import annotations
+
+import pytest
+
+import threeways
+from threeways._deadlock import Link, cycle, describe
+from threeways._trace import Event
+
+from . import deadlocked
+
+CYCLE = (
+    "deadlock: A holds fork 1 and waits for fork 2, held by B; "
+    "B holds fork 2 and waits for fork 1, held by A"
+)
+
+
+def test_a_deadlock_is_found_and_named_in_every_model(model: str) -> None:
+    with pytest.raises(threeways.RunFailed) as failed:
+        threeways.run(
+            "lock", model, implementation=deadlocked.MAINS[model], timeout=4.0, stop_timeout=5.0
+        )
+    failure = failed.value.result.failure
+    assert failure is not None
+    assert failure.kind == "deadlock", failure.message
+    assert failure.message.startswith(CYCLE), failure.message
+    # found when the run stopped making progress, not when its waits timed out
+    assert failed.value.result.elapsed_s < 4.0
+
+
+def _events(*rows: tuple[str, str, str]) -> list[Event]:
+    return [Event(i / 10, actor, action, detail) for i, (actor, action, detail) in enumerate(rows)]
+
+
+def test_a_cycle_is_read_from_holds_and_waits() -> None:
+    events = _events(
+        ("Kant", "takes", "fork 1"),
+        ("Hume", "takes", "fork 2"),
+        ("Marx", "takes", "fork 3"),
+        ("Kant", "waits for", "fork 2"),
+        ("Hume", "waits for", "fork 3"),
+        ("Marx", "waits for", "fork 1"),
+    )
+    links = cycle(events)
+    assert links is not None
+    # from the first by name, then along the waits
+    assert [link.actor for link in links] == ["Hume", "Marx", "Kant"]
+    assert describe(links) == (
+        "deadlock: Hume holds fork 2 and waits for fork 3, held by Marx; "
+        "Marx holds fork 3 and waits for fork 1, held by Kant; "
+        "Kant holds fork 1 and waits for fork 2, held by Hume"
+    )
+    assert links[0] == Link("Hume", ("fork 2",), "fork 3", "Marx", 0.4)
+
+
+def test_no_cycle_when_someone_can_go_on() -> None:
+    # a chain is no cycle: Marx holds nothing anyone waits for
+    assert cycle(_events(("Kant", "takes", "fork 1"), ("Hume", "waits for", "fork 1"))) is None
+    # a wait ends when it takes what it waited for; a release frees it
+    assert (
+        cycle(
+            _events(
+                ("Kant", "takes", "fork 1"),
+                ("Hume", "takes", "fork 2"),
+                ("Kant", "waits for", "fork 2"),
+                ("Hume", "releases", "fork 2"),
+                ("Kant", "takes", "fork 2"),
+                ("Hume", "waits for", "fork 1"),
+            )
+        )
+        is None
+    )
+    # shared holders (readers): a writer waiting for readers who wait for nothing
+    assert (
+        cycle(
+            _events(
+                ("reader 1", "takes", "the book"),
+                ("reader 2", "takes", "the book"),
+                ("writer", "waits for", "the book"),
+            )
+        )
+        is None
+    )
+
+
+def test_a_timed_out_run_names_its_cycle_too() -> None:
+    from threeways._failure import WorkerError, failure
+
+    sc = threeways.get_scenario("lock")
+    events = _events(
+        ("A", "takes", "fork 1"),
+        ("B", "takes", "fork 2"),
+        ("A", "waits for", "fork 2"),
+        ("B", "waits for", "fork 1"),
+    )
+    timed_out = failure(sc, sc.params(timeout=1.0), events, [WorkerError("A", TimeoutError())], 1.0)
+    assert timed_out.kind == "deadlock"
+    assert timed_out.message.startswith(CYCLE)
