@@ -91,7 +91,7 @@ def test_every_philosopher_eats_every_meal(model: str, params: dict[str, Any]) -
 
 def _deadlocked(model: str, **params: Any) -> threeways.Failure:
     with pytest.raises(threeways.RunFailed) as failed:
-        threeways.run("dining_philosophers", model, naive=True, tick=0.002, timeout=2.0, **params)
+        threeways.run("dining_philosophers", model, naive=True, tick=0.002, timeout=3.0, **params)
     failure = failed.value.result.failure
     assert failure is not None
     return failure
@@ -99,11 +99,17 @@ def _deadlocked(model: str, **params: Any) -> threeways.Failure:
 
 def test_naive_philosophers_deadlock_every_time(model: str) -> None:
     # each holds the left fork and waits for the right one, which the next one holds: the
-    # circle is forced by the Barrier, not by luck, so the run fails, naming everyone
+    # circle is forced by the Barrier, not by luck, and the run fails naming all of it
     failure = _deadlocked(model)
+    assert failure.kind == "deadlock", failure
     names = philosopher_names(5)
     waits = {(e.actor, e.action, e.detail) for e in failure.still_running}
     assert waits == {(n, "waits for", fork_name((i + 1) % 5)) for i, n in enumerate(names)}
+    assert failure.message.startswith("deadlock: "), failure.message
+    for i, name in enumerate(names):
+        left, right = fork_name(i), fork_name((i + 1) % 5)
+        link = f"{name} holds {left} and waits for {right}, held by {names[(i + 1) % 5]}"
+        assert link in failure.message, failure.message
 
 
 def test_naive_deadlocks_under_every_start_method(start_method: str) -> None:
@@ -116,10 +122,11 @@ def test_naive_deadlocks_under_every_start_method(start_method: str) -> None:
             naive=True,
             philosophers=3,
             tick=0.002,
-            timeout=3.0,
+            timeout=5.0,
         )
     failure = failed.value.result.failure
-    assert failure is not None and len(failure.still_running) == 3, failure
+    assert failure is not None and failure.kind == "deadlock", failure
+    assert len(failure.still_running) == 3, failure
 
 
 @pytest.mark.parametrize("model", ["asyncio", "trio"])

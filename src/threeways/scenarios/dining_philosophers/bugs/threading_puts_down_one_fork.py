@@ -5,8 +5,8 @@ eating only the first fork goes back on the table. At the next meal the philosop
 reaches for the fork it still holds: a threading.Lock has no owner and is not
 re-entrant, so it waits for itself (trio would raise at once). Or the forks kept in hand
 close a circle before that: each philosopher holds the fork the next one waits for.
-Either way nobody eats again: the checker sees the run stuck until its timeout, with the
-philosophers still waiting for their forks.
+Either way nobody eats again: the checker reports the deadlock, who holds which fork and
+waits for which, or the run stuck until its timeout, everyone waiting for a fork.
 """
 
 from __future__ import annotations

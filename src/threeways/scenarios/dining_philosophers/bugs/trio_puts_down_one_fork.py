@@ -6,8 +6,7 @@ philosopher reaches for that fork again at its next meal, and trio.Lock, which h
 owner, raises RuntimeError ("attempt to re-acquire an already held Lock") at once, where
 a threading.Lock would wait for itself; or the forks kept in hand close a circle first:
 each philosopher holds the fork the next one waits for. The checker sees the run fail
-with that RuntimeError, or stuck until its timeout with every philosopher waiting for a
-fork.
+with that RuntimeError, or reports the deadlock: who holds which fork and waits for which.
 """
 
 from __future__ import annotations
