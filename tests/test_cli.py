@@ -17,6 +17,7 @@ from time import monotonic
 import psutil
 import pytest
 
+import threeways
 from threeways import MODELS, scenarios
 from threeways.cli import main
 
@@ -302,9 +303,14 @@ def _interrupt(
     start_method: str | None = None,
     scenario: tuple[str, ...] = ("traffic_light", "--tick=0.5", "--cycles=20"),
     limit: float = 10,
+    command: list[str] | None = None,
 ) -> None:
+    """Ctrl-C once ``model`` runs ``scenario`` (or, given a ``command``, once it has three
+    processes under way): it must stop within ``limit`` seconds, with one line, exit code
+    130, and nothing left behind."""
     mark = uuid.uuid4().hex
-    argv = [sys.executable, "-m", "threeways", scenario[0], f"--model={model}", *scenario[1:]]
+    args = command or [scenario[0], f"--model={model}", *scenario[1:]]
+    argv = [sys.executable, "-m", "threeways", *args]
     if start_method:
         argv.append(f"--start-method={start_method}")
     with _sigint_not_ignored():
@@ -317,9 +323,14 @@ def _interrupt(
             env={**os.environ, "THREEWAYS_TEST_MARK": mark},
         )
     try:
-        assert proc.stderr is not None
-        assert proc.stderr.readline().startswith(f"running {scenario[0]}")
-        _wait_until_running(proc.pid, model, mark)
+        if command:
+            deadline = monotonic() + 30
+            while len(_descendants_marked(mark)) < 3 and monotonic() < deadline:
+                psutil.wait_procs([psutil.Process(proc.pid)], timeout=0.05)
+        else:
+            assert proc.stderr is not None
+            assert proc.stderr.readline().startswith(f"running {scenario[0]}")
+            _wait_until_running(proc.pid, model, mark)
         sent = monotonic()
         os.killpg(proc.pid, signal.SIGINT)
         _, err = proc.communicate(timeout=30)
@@ -357,3 +368,13 @@ def test_a_crashing_model_is_reported_and_the_others_run(
     assert runs[2]["error"]["kind"] == "internal"
     assert "RuntimeError: boom" in runs[2]["error"]["message"]
     assert all(r["error"] is None for i, r in enumerate(runs) if i != 2)
+
+
+def test_ctrl_c_stops_a_check() -> None:
+    # Ctrl-C during 'check' kills every run's process group, exits 130, leaves nothing
+    from threeways._bugs import get_bug
+
+    sc = threeways.get_scenario("producer_consumer")
+    bug = get_bug(sc, "threading", "one_sentinel")
+    check = ["check", bug.path, "--scenario", sc.name, "--model", "threading", "--runs", "20"]
+    _interrupt("threading", command=check, limit=3)

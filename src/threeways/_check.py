@@ -152,6 +152,20 @@ def read_header(path: str) -> dict[str, str]:
     return {}
 
 
+def _known_bug(path: str) -> dict[str, str]:
+    """``scenario`` and ``model`` of one of the known-broken implementations the package
+    ships (``scenarios/NAME/bugs/MODEL_BUG.py``), else nothing."""
+    from ._registry import scenarios
+
+    folder, file = os.path.split(os.path.abspath(path))
+    parent, bugs = os.path.split(folder)
+    name = os.path.basename(parent)
+    if bugs != "bugs" or name not in scenarios():
+        return {}
+    model = next((m for m in scenarios()[name].models if file.startswith(m + "_")), None)
+    return {"scenario": name, "model": model} if model else {}
+
+
 def _usable(path: str) -> str:
     """The module name to import ``path`` as; raises :class:`Unusable` if it cannot be."""
     if not os.path.isfile(path):
@@ -360,7 +374,7 @@ def _tail(text: str, lines: int = 20) -> str:
 def resolve(path: str, scenario: str | None, model: str | None) -> tuple[Scenario[Any], str, str]:
     """The scenario, model and module name for ``path``; raises :class:`Unusable`."""
     module = _usable(path)
-    header = read_header(path)
+    header = read_header(path) or _known_bug(path)
     scenario = scenario or header.get("scenario")
     model = model or header.get("model")
     if scenario is None or model is None:

@@ -22,7 +22,7 @@ import traceback
 from typing import Any
 
 from . import _failure
-from ._failure import RunFailed
+from ._failure import Failure, RunFailed
 from ._leaks import leftovers, snapshot
 from ._protocol import Result
 from ._registry import get_scenario
@@ -114,7 +114,6 @@ class _Watchdog:
 
     def watch(self, trace: Trace) -> None:
         self.trace = trace
-        self.timer.start()
 
     def _fire(self) -> None:
         spec = self.spec
@@ -125,7 +124,20 @@ class _Watchdog:
         who = "; ".join(f"{sc.narrate(e)} since {e.t:.3f} s" for e in stuck[:8])
         message = f"hung: still going after {spec['hang_after']:g} s (timeout {p.timeout:g} s)"
         message += f"; stuck: {who}" if who else "; no actor had recorded anything"
-        self.write({"outcome": "hung", "problems": [message], "stuck": [e.actor for e in stuck]})
+        verdict: dict[str, Any] = {"outcome": "hung", "problems": [message]}
+        if events:
+            so_far = Result(
+                scenario=sc.name,
+                model=spec["model"],
+                params=p.as_dict(),
+                observable=None,
+                expected=sc.expected(p),
+                events=events,
+                elapsed_s=spec["hang_after"],
+                failure=Failure("timeout", message, still_running=stuck),
+            )
+            verdict["timeline"] = _timeline(so_far)
+        self.write(verdict)
         os._exit(1)
 
 
@@ -158,6 +170,7 @@ def main(argv: list[str]) -> int:
         return 2
     _start_helpers(spec)
     watchdog = _Watchdog(spec, write)
+    watchdog.timer.start()  # before the run: its thread is not one of the run's
     before = snapshot()
     error: RunFailed | None = None
     try:
@@ -173,7 +186,7 @@ def main(argv: list[str]) -> int:
         )
     except RunFailed as failed:
         error, result = failed, failed.result
-    except Exception as exc:  # main itself raised, not a worker: still their code
+    except (Exception, SystemExit) as exc:  # main itself raised, not a worker: their code
         text = trimmed("".join(traceback.format_exception(exc)), spec["path"])
         write({"outcome": "failed", "problems": [f"main raised {exc!r}"], "tracebacks": [text]})
         return 1

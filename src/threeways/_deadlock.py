@@ -133,8 +133,10 @@ class Watch:
         self._thread = threading.Thread(target=self._watch, name="threeways deadlock watch")
         self._thread.daemon = True
 
-    def start(self) -> None:
+    def start(self) -> threading.Thread:
+        """Start watching; returns the watching thread."""
         self._thread.start()
+        return self._thread
 
     def stop(self) -> None:
         self._stop.set()

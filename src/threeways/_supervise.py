@@ -53,6 +53,25 @@ class Stopped(BaseException):
     the harness woke it, as a nursery cancels the code that opened it."""
 
 
+RETRY_S = 0.01
+"""How soon a Ctrl-C that came while a process was being started is taken again."""
+
+
+def _starting_a_process(frame: FrameType | None) -> bool:
+    """Whether the main thread is in the middle of starting a process: in a
+    multiprocessing Popen's ``_launch`` (where fork runs logging's at-fork hooks, which
+    hold its lock) or subprocess's ``_execute_child``. An exception must not land there."""
+    while frame is not None:
+        code = frame.f_code
+        name = code.co_filename.replace("\\", "/")
+        if code.co_name == "_launch" and "multiprocessing/popen_" in name:
+            return True
+        if code.co_name == "_execute_child" and name.endswith("subprocess.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def is_trio_cache(thread: threading.Thread) -> bool:
     """One of trio's idle cached worker threads: kept about 10 s by design, never waited for."""
     return thread.name.startswith("Trio thread")
@@ -177,6 +196,7 @@ class Supervisor:
         """The cycle of waits that stopped the run, if one did."""
         self._watch = Watch(self._progress, self.trace.snapshot, self._deadlocked)
         self._wake_loop = False
+        self._woken = False
 
     # ---------------------------------------------------------------- setting up
 
@@ -193,7 +213,7 @@ class Supervisor:
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         )
         self._main_running = True
-        self._watch.start()
+        self._before.add(self._watch.start())  # the harness's own: not one of the run's
         return self
 
     def main_done(self) -> None:
@@ -225,6 +245,13 @@ class Supervisor:
         return True
 
     def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if _starting_a_process(frame):
+            # an exception raised inside fork's hooks (logging's locks) or a Popen being
+            # made would break the standard library: take the signal again a moment later
+            timer = threading.Timer(RETRY_S, signal.pthread_kill, (threading.get_ident(), signum))
+            timer.daemon = True
+            timer.start()
+            return
         if self.trace.cancelled == "failed":
             if self._main_running:
                 raise Stopped
@@ -274,13 +301,15 @@ class Supervisor:
         self._fail()
 
     def _fail(self) -> None:
-        """A worker failed: cancel the run and wake its main flow."""
+        """A worker failed: cancel the run and wake its main flow (once: two workers may
+        fail at the same moment)."""
         self.trace.cancel("failed")
         with self._lock:
             # a loop is woken for a deadlock only: a worker's error reaches it by itself
             loop = self._wake_loop and self.deadlock is not None
-            if not (self._main_running and (self._sigint_installed or loop)):
+            if self._woken or not (self._main_running and (self._sigint_installed or loop)):
                 return
+            self._woken = True
             if hasattr(signal, "pthread_kill"):  # wakes a main thread blocked in a wait
                 signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
             else:  # pragma: no cover - Windows: runs the handler at the main thread's next step

@@ -17,6 +17,10 @@ JOB_TICKS = 4
 """How long one CPU job takes, in ticks, when ``work`` is 0 (calibrated)."""
 ON_THE_LOOP = "on the loop"
 """The phase whose jobs run in the event loop's own thread (asyncio and trio)."""
+FREE_TICKS = 3
+FREE_S = 0.15
+"""Jobs that run off the loop for longer than FREE_TICKS ticks and FREE_S seconds see the
+heartbeat beat (every tick, a little late under the GIL): else the loop was blocked."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,11 +64,14 @@ work neither stops nor slows it (a free core given).
 
 The observable is what the design guarantees in every model: every job is done in every
 phase. That the heartbeat never beats while a job runs on the loop is an invariant (the
-loop's one thread is busy with the job). How long the heartbeat went without beating in
-each phase, and how often it beat while the jobs ran, are measured, in ticks (a tick is
-the gap when nothing is in the way), printed and never compared: the timeline shows the
-gaps. Ctrl-C, too, must wait for a job on the asyncio loop to end (it is delivered as a
-cancellation at the next await); trio raises KeyboardInterrupt at once, even there.
+loop's one thread is busy with the job); so is the converse: while asyncio's or trio's
+jobs run in a thread or a process (for three ticks and 0.15 s at least), the heartbeat
+beats, unless something blocked the loop all along (a join(), a result()). How long the
+heartbeat went without beating in each phase, and how often it beat while the jobs ran,
+are measured, in ticks (a tick is the gap when nothing is in the way), printed and never
+compared: the timeline shows the gaps. Ctrl-C, too, must wait for a job on the asyncio
+loop to end (it is delivered as a cancellation at the next await); trio raises
+KeyboardInterrupt at once, even there.
 """
     uses = {
         "threading": "a heartbeat Thread beside CPU work in main: slowed by the GIL, never stopped",
@@ -78,6 +85,7 @@ cancellation at the next await); trio raises KeyboardInterrupt at once, even the
 
     checks = (
         "the heartbeat never beats while a job runs on the loop itself",
+        "while the jobs run off the loop (a thread, a process), the heartbeat beats",
         "the heartbeat stops at the end",
     )
 
@@ -100,6 +108,7 @@ cancellation at the next await); trio raises KeyboardInterrupt at once, even the
         for e in events:
             if e.action == "beats" and any(start < e.t < end for start, end in jobs):
                 yield f"the heartbeat beat at t={e.t:.3f}s while a job ran on the loop"
+        yield from _beats_off_the_loop(events, phases, p)
         if not any(e.actor == "heartbeat" and e.action == "stops" for e in events):
             yield "the heartbeat did not stop"
 
@@ -169,6 +178,27 @@ def _phases(events: Sequence[Event]) -> dict[str, list[Event]]:
         if e.actor == "main" and e.action == "ends":
             current = None
     return phases
+
+
+def _beats_off_the_loop(
+    events: Sequence[Event], phases: dict[str, list[Event]], p: Params
+) -> Iterator[str]:
+    """An event loop's jobs that run off it (in a thread, in a process) leave the loop
+    free: the heartbeat beats while they run, a beat every tick, unless something blocked
+    the loop all along (a join(), a result() in a task). Judged only where there is a loop
+    (a phase on it), where the heartbeat beat before and after the jobs, and where they
+    ran long enough (FREE_TICKS ticks, FREE_S seconds) that a free loop always beats."""
+    beats = [e.t for e in events if e.action == "beats"]
+    long = max(FREE_TICKS * p.tick, FREE_S)
+    for phase, own in phases.items():
+        spans = _job_spans(own)
+        if ON_THE_LOOP not in phases or phase == ON_THE_LOOP or not spans or not beats:
+            continue
+        start, end = min(s for s, _ in spans), max(e for _, e in spans)
+        judged = beats[0] < start and end < beats[-1] and end - start > long
+        if judged and not any(start < t < end for t in beats):
+            ran = f"{end - start:.3f}s from t={start:.3f}s"
+            yield f"the heartbeat never beat while the jobs ran {phase} ({ran})"
 
 
 def _job(e: Event) -> int:

@@ -175,7 +175,8 @@ def run_program(module: str, trace: Recorder, p: Params) -> None:
     with trace.child_sink() as sink:
         blob = base64.b64encode(pickle.dumps((sink, p))).decode()
         trace.record("program", "starts", f"python -m {module}")
-        child = subprocess.Popen([sys.executable, "-m", module, blob], **_own_group())
+        env = _importable(module)
+        child = subprocess.Popen([sys.executable, "-m", module, blob], env=env, **_own_group())
         try:
             code = child.wait(p.timeout)
         except BaseException:
@@ -190,6 +191,20 @@ def program_args() -> tuple[Recorder, Params]:
     """In the child: what :func:`run_program` passed (the sink and the parameters)."""
     sink, p = pickle.loads(base64.b64decode(sys.argv[1]))
     return sink, p
+
+
+def _importable(module: str) -> dict[str, str]:
+    """The child's environment, with ``module``'s root folder first on ``PYTHONPATH``: a
+    module imported from a folder of its own (a learner's file, which ``threeways check``
+    imports by its name) is found by ``python -m`` from any working directory."""
+    env = dict(os.environ)
+    file = getattr(sys.modules.get(module), "__file__", None)
+    if file:
+        root = os.path.dirname(os.path.abspath(file))
+        for _ in range(module.count(".")):  # a.b.c lives in root/a/b/c.py
+            root = os.path.dirname(root)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env
 
 
 def _own_group() -> dict[str, Any]:

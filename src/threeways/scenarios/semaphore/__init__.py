@@ -136,6 +136,7 @@ trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
 
     def invariants(self, events: Sequence[Event], p: Params) -> Iterator[str]:
         inside: set[str] = set()
+        out: set[str] = set()  # who has been in and come out
         for e in events:
             if e.action == "goes in":
                 inside.add(e.actor)
@@ -145,8 +146,15 @@ trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
                 if e.actor not in inside:
                     yield f"{e.actor} came out without going in"
                 inside.discard(e.actor)
+                out.add(e.actor)
             elif e.action.startswith("extra release") and inside:
                 yield f"the extra release came while {len(inside)} were still inside"
+            elif e.action.startswith("extra release") and len(out) < p.workers:
+                # main releases once too often only after every worker is done
+                yield (
+                    f"the extra release came at t={e.t:.3f}s, before every worker had been in "
+                    f"and out ({len(out)} of {p.workers} had)"
+                )
             if e.action in ("goes in", "comes out") and e.detail != len(inside):
                 yield f"{e.actor} saw {e.detail} inside at t={e.t:.3f}s, events say {len(inside)}"
 

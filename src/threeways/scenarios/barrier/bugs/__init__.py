@@ -1,0 +1,1 @@
+"""Known-broken implementations of barrier: see :mod:`threeways._bugs`."""

@@ -1,0 +1,1 @@
+"""Known-broken implementations of cancellation: see :mod:`threeways._bugs`."""

@@ -1,0 +1,1 @@
+"""Known-broken implementations of crash: see :mod:`threeways._bugs`."""

@@ -1,0 +1,1 @@
+"""Known-broken implementations of daemon: see :mod:`threeways._bugs`."""

@@ -1,0 +1,1 @@
+"""Known-broken implementations of errors: see :mod:`threeways._bugs`."""

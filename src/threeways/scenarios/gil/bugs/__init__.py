@@ -1,0 +1,1 @@
+"""Known-broken implementations of gil: see :mod:`threeways._bugs`."""

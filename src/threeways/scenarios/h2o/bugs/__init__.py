@@ -1,0 +1,1 @@
+"""Known-broken implementations of h2o: see :mod:`threeways._bugs`."""

@@ -1,0 +1,1 @@
+"""Known-broken implementations of manager: see :mod:`threeways._bugs`."""

@@ -1,0 +1,1 @@
+"""Known-broken implementations of pipe: see :mod:`threeways._bugs`."""

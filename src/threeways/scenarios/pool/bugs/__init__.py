@@ -1,0 +1,1 @@
+"""Known-broken implementations of pool: see :mod:`threeways._bugs`."""

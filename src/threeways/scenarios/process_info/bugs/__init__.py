@@ -1,0 +1,1 @@
+"""Known-broken implementations of process_info: see :mod:`threeways._bugs`."""

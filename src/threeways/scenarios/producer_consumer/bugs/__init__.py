@@ -1,0 +1,1 @@
+"""Known-broken implementations of producer_consumer: see :mod:`threeways._bugs`."""

@@ -1,0 +1,1 @@
+"""Known-broken implementations of queue_kinds: see :mod:`threeways._bugs`."""

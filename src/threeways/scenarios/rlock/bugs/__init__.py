@@ -1,0 +1,1 @@
+"""Known-broken implementations of rlock: see :mod:`threeways._bugs`."""

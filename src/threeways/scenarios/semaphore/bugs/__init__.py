@@ -1,0 +1,1 @@
+"""Known-broken implementations of semaphore: see :mod:`threeways._bugs`."""

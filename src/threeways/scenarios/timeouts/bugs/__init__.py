@@ -1,0 +1,1 @@
+"""Known-broken implementations of timeouts: see :mod:`threeways._bugs`."""

@@ -1,0 +1,1 @@
+"""Known-broken implementations of traffic_light: see :mod:`threeways._bugs`."""
