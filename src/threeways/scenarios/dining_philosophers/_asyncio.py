@@ -1,0 +1,78 @@
+"""dining_philosophers with asyncio: an asyncio.Lock per fork, every wait under one timeout.
+
+Each philosopher is a task in a TaskGroup; each fork an ``asyncio.Lock``, taken with
+``async with`` (``_holding`` adds the records around it). ``acquire()`` takes no timeout:
+``asyncio.timeout`` around the whole run bounds every wait in it, and when it fires it
+cancels every task, which puts its forks down on the way out. The naive table is an
+``asyncio.Barrier`` (Python 3.11+). A released asyncio.Lock goes to the task that has
+waited longest (the docs call it fair), so forks are handed over in turn, where
+threading.Lock promises no order. Like threading.Lock it has no owner: a task that takes
+a fork it already holds waits for ever (trio raises).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from threeways import Recorder
+
+from . import EAT_TICKS, THINK_TICKS, Params, fork_name, own_forks, philosopher_names
+
+
+@asynccontextmanager
+async def _holding(
+    trace: Recorder, name: str, forks: list[asyncio.Lock], i: int
+) -> AsyncIterator[None]:
+    # step: wait for the fork, then hold it
+    trace.record(name, "waits for", fork_name(i))
+    async with forks[i]:
+        trace.record(name, "takes", fork_name(i))
+        yield
+        trace.record(name, "releases", fork_name(i))  # before it is free: no two holders seen
+
+
+async def _philosopher(
+    trace: Recorder,
+    name: str,
+    seat: int,
+    forks: list[asyncio.Lock],
+    table: asyncio.Barrier,
+    p: Params,
+) -> None:
+    left, right = own_forks(seat, p.philosophers)
+    # step: choose the order: the lower-numbered fork first (--naive: the left one)
+    first, second = (left, right) if p.naive else sorted((left, right))
+    for meal in range(1, p.meals + 1):
+        # step: think
+        trace.record(name, "thinks")
+        await asyncio.sleep(THINK_TICKS * p.tick)
+        # step: take the first fork
+        async with _holding(trace, name, forks, first):
+            # step: --naive: wait until everyone holds a fork
+            if p.naive:
+                trace.record(name, "pauses", "until everyone holds a fork")
+                await table.wait()
+            # step: take the second fork, and eat
+            async with _holding(trace, name, forks, second):
+                trace.record(name, "eats", meal)
+                await asyncio.sleep(EAT_TICKS * p.tick)
+    # step: leave the table
+    trace.record(name, "is full")
+
+
+async def _main(trace: Recorder, p: Params) -> None:
+    # step: lay the table
+    forks = [asyncio.Lock() for _ in range(p.philosophers)]
+    table = asyncio.Barrier(p.philosophers)
+    async with asyncio.timeout(p.timeout), asyncio.TaskGroup() as tg:
+        # step: seat the philosophers
+        for seat, name in enumerate(philosopher_names(p.philosophers)):
+            tg.create_task(_philosopher(trace, name, seat, forks, table, p))
+        # step: wait until everyone is full
+    # leaving the TaskGroup waits for every task
+
+
+def main(trace: Recorder, p: Params) -> None:
+    asyncio.run(_main(trace, p))

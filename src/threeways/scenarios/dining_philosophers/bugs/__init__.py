@@ -1,0 +1,1 @@
+"""Known-broken implementations of dining_philosophers: see :mod:`threeways._bugs`."""
