@@ -55,6 +55,15 @@ def test_a_cycle_is_read_from_holds_and_waits() -> None:
     assert links[0] == Link("Hume", ("fork 2",), "fork 3", "Marx", 0.4)
 
 
+def test_waiting_for_what_it_holds_is_a_cycle_of_one() -> None:
+    # a Lock taken twice by its holder: nobody can release it
+    links = cycle(_events(("Leo", "takes", "the vault"), ("Leo", "waits for", "the vault")))
+    assert links is not None
+    assert (
+        describe(links) == "deadlock: Leo holds the vault and waits for the vault, held by itself"
+    )
+
+
 def test_no_cycle_when_someone_can_go_on() -> None:
     # a chain is no cycle: Marx holds nothing anyone waits for
     assert cycle(_events(("Kant", "takes", "fork 1"), ("Hume", "waits for", "fork 1"))) is None

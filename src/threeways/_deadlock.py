@@ -78,8 +78,8 @@ def cycle(events: Sequence[Event]) -> list[Link] | None:
             holders.setdefault(resource, []).append(actor)
 
     def next_of(actor: str) -> list[str]:
-        resource = waits[actor][0]
-        return sorted((h for h in holders.get(resource, []) if h != actor), key=natural)
+        # itself first: waiting for what it holds (a Lock taken twice) is a cycle of one
+        return sorted(holders.get(waits[actor][0], []), key=lambda h: (h != actor, natural(h)))
 
     for start in sorted(waits, key=natural):
         path: list[str] = []
@@ -107,7 +107,8 @@ def describe(links: Sequence[Link]) -> str:
     parts = []
     for link in links:
         held = f"holds {', '.join(link.holds)} and " if link.holds else ""
-        parts.append(f"{link.actor} {held}waits for {link.waits_for}, held by {link.held_by}")
+        by = "itself" if link.held_by == link.actor else link.held_by
+        parts.append(f"{link.actor} {held}waits for {link.waits_for}, held by {by}")
     return "deadlock: " + "; ".join(parts)
 
 
