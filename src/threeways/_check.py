@@ -229,13 +229,14 @@ def _plan(
     return plan
 
 
-def _explored(sc: Scenario[Any], model: str, plan: list[_Planned], jobs: int) -> list[str]:
+def _explored(plan: list[_Planned], jobs: int, busy: bool) -> list[str]:
     sets = {json.dumps(p.params, sort_keys=True) for p in plan}
     said = [
         f"{len(plan)} runs, {len(sets)} parameter set{'s' if len(sets) > 1 else ''}",
         "sys.setswitchinterval(1e-6)",
         "the GIL given up at random trace.record calls",
-        f"{jobs} runs at a time and the other core kept busy",
+        f"{jobs} run{'s' if jobs > 1 else ''} at a time"
+        + (" and the other core kept busy" if busy else ""),
         "a leak check after every run",
     ]
     methods = sorted({p.start_method for p in plan if p.start_method})
@@ -257,7 +258,7 @@ NOT_EXPLORED = [
 @contextlib.contextmanager
 def _busy_core(on: bool) -> Iterator[None]:
     """Keep one core spinning, so that the run's threads and processes are preempted."""
-    if not on or (os.cpu_count() or 1) < 2:
+    if not on:
         yield
         return
     spinner = subprocess.Popen(
@@ -421,6 +422,7 @@ def check(
         raise ValueError("runs must be at least 1")
     plan = _plan(sc, model, runs, timeout, params or {})
     jobs = max(1, min(jobs, runs))
+    busy = busy and (os.cpu_count() or 1) > 1
     runner = _Runner(path, module, sc, model)
     reports: list[RunReport] = []
     pending = list(reversed(plan))
@@ -465,7 +467,7 @@ def check(
         scenario=sc.name,
         model=model,
         runs=reports,
-        explored=_explored(sc, model, plan, jobs),
+        explored=_explored(plan, jobs, busy),
         not_explored=list(NOT_EXPLORED),
         planned=len(plan),
     )
