@@ -64,7 +64,8 @@ class _Unpadded(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        self._stream.flush()
+        if not self._stream.closed:  # collected after its stream (pytest's capture) closed
+            self._stream.flush()
 
     def isatty(self) -> bool:
         return False
