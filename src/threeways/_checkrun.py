@@ -121,7 +121,7 @@ class _Watchdog:
         p = sc.params(**spec["params"])
         events = self.trace.snapshot() if self.trace else []
         stuck = _failure.still_running(sc, events, p)
-        who = "; ".join(f"{sc.narrate(e)} since {e.t:.3f} s" for e in stuck[:8])
+        who = "; ".join(_failure._since(sc, e) for e in stuck[:8])
         message = f"hung: still going after {spec['hang_after']:g} s (timeout {p.timeout:g} s)"
         message += f"; stuck: {who}" if who else "; no actor had recorded anything"
         verdict: dict[str, Any] = {"outcome": "hung", "problems": [message]}
