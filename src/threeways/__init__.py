@@ -18,18 +18,21 @@ from typing import Any
 
 from ._check import Report, Unusable, check
 from ._failure import Failure, RunFailed, WorkerError
+from ._models import ALL_MODELS, ModelUnavailable, available, unavailable
 from ._protocol import MODELS, Mark, Observable, Param, Params, Result, Scenario, Span, param
 from ._registry import UnknownName, get_scenario, scenarios
 from ._run import run, start_methods
 from ._trace import ChildTrace, Event, InjectedFault, Recorder, RunCancelled, Trace
 
 __all__ = [
+    "ALL_MODELS",
     "MODELS",
     "ChildTrace",
     "Event",
     "Failure",
     "InjectedFault",
     "Mark",
+    "ModelUnavailable",
     "Observable",
     "Param",
     "Params",
@@ -44,6 +47,7 @@ __all__ = [
     "UnknownName",
     "Unusable",
     "WorkerError",
+    "available",
     "check",
     "get_scenario",
     "param",
@@ -51,6 +55,7 @@ __all__ = [
     "run",
     "scenarios",
     "start_methods",
+    "unavailable",
 ]
 
 

@@ -33,7 +33,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ._protocol import MODELS, Scenario
+from ._models import ALL_MODELS, ModelUnavailable
+from ._protocol import Scenario
 from ._registry import UnknownName, check_model, get_scenario
 from ._run import start_methods
 
@@ -379,7 +380,7 @@ def resolve(path: str, scenario: str | None, model: str | None) -> tuple[Scenari
     scenario = scenario or header.get("scenario")
     model = model or header.get("model")
     if scenario is None or model is None:
-        models = ",".join(MODELS)
+        models = ",".join(ALL_MODELS)
         raise Unusable(
             f"{path}: say what it implements: --scenario NAME --model {{{models}}}"
             " (a starter from 'threeways exercise' says it in its first line)"
@@ -387,7 +388,7 @@ def resolve(path: str, scenario: str | None, model: str | None) -> tuple[Scenari
     try:
         sc = get_scenario(scenario)
         check_model(model, sc.models)
-    except UnknownName as exc:
+    except (UnknownName, ModelUnavailable) as exc:
         raise Unusable(str(exc)) from None
     return sc, model, module
 

@@ -14,9 +14,10 @@ from functools import cache
 from typing import Any
 
 from . import scenarios as _scenarios
+from ._models import ALL_MODELS, ModelUnavailable, unavailable
 from ._protocol import MODELS, Scenario
 
-__all__ = ["UnknownName", "get_scenario", "scenarios"]
+__all__ = ["ModelUnavailable", "UnknownName", "check_model", "get_scenario", "scenarios"]
 
 
 class UnknownName(LookupError):
@@ -27,6 +28,13 @@ class UnknownName(LookupError):
         hint = f" (did you mean {close[0]}?)" if close else ""
         listed = f"choose from {', '.join(choices)}" if choices else "there are none"
         super().__init__(f"unknown {kind} {name!r}{hint}; {listed}")
+
+    @classmethod
+    def because(cls, message: str) -> UnknownName:
+        """An unknown name whose message says more than "unknown"."""
+        error = cls.__new__(cls)
+        LookupError.__init__(error, message)
+        return error
 
 
 @cache
@@ -50,7 +58,14 @@ def get_scenario(name: str) -> Scenario[Any]:
 
 
 def check_model(name: str, choices: tuple[str, ...] = MODELS) -> str:
-    """``name`` if it is a model; raises :class:`UnknownName` otherwise."""
+    """``name`` if it is one of ``choices`` and this Python can run it; raises
+    :class:`UnknownName` or :class:`ModelUnavailable` otherwise."""
     if name not in choices:
+        if name in ALL_MODELS:
+            listed = ", ".join(c for c in choices if c != "all")
+            raise UnknownName.because(f"this scenario has no {name} model; choose from {listed}")
         raise UnknownName("model", name, list(choices))
+    reason = unavailable(name)
+    if reason is not None:
+        raise ModelUnavailable(name, reason)
     return name

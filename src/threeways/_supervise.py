@@ -231,9 +231,9 @@ class Supervisor:
         _abandon(self._left)
 
     def _install_sigint(self) -> bool:
-        """threading and multiprocessing: a SIGINT handler of the run's own (asyncio and trio
-        install theirs only while the default one is in place, so leave it for them)."""
-        if self.model not in ("threading", "multiprocessing"):
+        """Every model but asyncio and trio: a SIGINT handler of the run's own (asyncio and
+        trio install theirs only while the default one is in place, so leave it for them)."""
+        if self.model in _TASKS:
             return False
         if threading.current_thread() is not threading.main_thread():
             return False

@@ -26,7 +26,8 @@ from rich.text import Text
 
 from . import _render
 from ._failure import RunFailed
-from ._protocol import MODELS, Param, Result, Scenario
+from ._models import ALL_MODELS, ModelUnavailable, available, unavailable
+from ._protocol import Param, Result, Scenario
 from ._registry import UnknownName, check_model, get_scenario, scenarios
 from ._run import GRACE_S, check_start_method, run
 
@@ -65,12 +66,27 @@ def command(
     return register
 
 
-def chosen_models(text: str, models: tuple[str, ...]) -> list[str]:
-    """``all``, or a comma-separated list of ``models``, in the order given."""
-    chosen = [check_model(m.strip(), (*models, "all")) for m in text.split(",") if m.strip()]
-    if not chosen:
+def chosen_models(text: str, models: tuple[str, ...], *, to_run: bool = True) -> list[str]:
+    """``all``, or a comma-separated list of ``models``, in the order given. To run, only
+    models this Python can run: ``all`` leaves the others out, naming one is an error
+    (reading a model's source needs no library)."""
+    names = [m.strip() for m in text.split(",") if m.strip()]
+    if not names:
         raise UsageError(f"name at least one model: {', '.join(models)}, or all")
-    return list(models) if "all" in chosen else list(dict.fromkeys(chosen))
+    for name in names:
+        if to_run:
+            check_model(name, (*models, "all"))
+        elif name not in (*models, "all"):
+            check_model(name, models)  # raises: not one of this scenario's
+    if "all" in names:
+        return list(available(models) if to_run else models)
+    return list(dict.fromkeys(names))
+
+
+def _skipped(models: tuple[str, ...]) -> str:
+    """One line naming the models ``--model=all`` leaves out here, and why; or ''."""
+    left = [f"{m} ({unavailable(m)})" for m in models if unavailable(m) is not None]
+    return f"not run here: {'; '.join(left)}" if left else ""
 
 
 # ---------------------------------------------------------------------------- list
@@ -100,7 +116,8 @@ def _list(args: argparse.Namespace) -> int:
     for sc in scenarios().values():
         out.print(f"[bold]{sc.name:<18}[/bold] {sc.summary}")
         if not args.bugs:
-            out.print(f"{'':<18} [dim]models: {', '.join(sc.models)}[/dim]")
+            models = [m if unavailable(m) is None else f"{m} (unavailable)" for m in sc.models]
+            out.print(f"{'':<18} [dim]models: {', '.join(models)}[/dim]")
             continue
         for bug in bugs(sc):
             out.print(f"  {bug.name} [dim]({bug.model})[/dim]: {bug.mistake}", soft_wrap=True)
@@ -121,6 +138,7 @@ def _describe(sc: Scenario[Any]) -> dict[str, Any]:
         "name": sc.name,
         "summary": sc.summary,
         "models": list(sc.models),
+        "unavailable": {m: why for m in sc.models if (why := unavailable(m)) is not None},
         "params": [p.as_dict() for p in sc.parameters.specs()],
     }
 
@@ -219,6 +237,8 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
         given = {k: v for k, v in values.items() if defaults[k] != v}
         print(f"{bug.name}: {bug.mistake}", file=sys.stderr)
         return _check_and_report(bug.path, sc.name, bug.model, given, args.json)
+    if args.model.strip() == "all" and not args.json and _skipped(sc.models):
+        print(_skipped(sc.models), file=sys.stderr)
     runs: list[tuple[str, Result | str]] = []
     for model in models:
         if not args.json:
@@ -322,7 +342,7 @@ def _add_show(parser: argparse.ArgumentParser) -> None:
         dest="models",
         default="all",
         metavar="M1,M2",
-        help=f"comma-separated models to compare, from {', '.join(MODELS)} (default: all)",
+        help=f"comma-separated models to compare, from {', '.join(ALL_MODELS)} (default: all)",
     )
     parser.add_argument("--step", metavar="TEXT", help="show only the steps whose label has TEXT")
     parser.add_argument(
@@ -338,7 +358,7 @@ def _show(args: argparse.Namespace) -> int:
     from . import _source
 
     sc = get_scenario(args.scenario)
-    models = chosen_models(args.models, sc.models)
+    models = chosen_models(args.models, sc.models, to_run=False)
     if args.standalone:
         if len(models) != 1:
             raise UsageError("--standalone takes one model: --model trio, for instance")
@@ -403,7 +423,7 @@ def _docs(args: argparse.Namespace) -> int:
 
 def _add_exercise(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenario", help="the scenario to write yourself")
-    parser.add_argument("--model", required=True, help=f"the model: {', '.join(MODELS)}")
+    parser.add_argument("--model", required=True, help=f"the model: {', '.join(ALL_MODELS)}")
     parser.add_argument(
         "-o", "--output", metavar="FILE", help="where to write it (default: SCENARIO_MODEL.py)"
     )
@@ -529,7 +549,7 @@ def _top_usage() -> str:
     return (
         f"usage: {PROG} SCENARIO [--model MODEL] [--json] [--PARAM VALUE ...]\n"
         f"       {PROG} {{{','.join(COMMANDS)}}} ...\n\n"
-        f"scenarios: {names}\nmodels: {', '.join(MODELS)}, all\n"
+        f"scenarios: {names}\nmodels: {', '.join(ALL_MODELS)}, all\n"
         f"'{PROG} SCENARIO --help' lists a scenario's parameters."
     )
 
@@ -579,7 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     try:
         return _dispatch(list(sys.argv[1:] if argv is None else argv))
-    except (UsageError, UnknownName) as exc:
+    except (UsageError, UnknownName, ModelUnavailable) as exc:
         message = exc.args[0] if exc.args else str(exc)
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return 2
