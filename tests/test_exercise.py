@@ -23,6 +23,10 @@ from .conftest import FAST
 
 ALL = [(name, model) for name, sc in scenarios().items() for model in sc.models]
 BUGS = [bug for sc in scenarios().values() for bug in bugs(sc)]
+FAST_TICK = {"tick": FAST["tick"]}
+TIMED = {"blocking_the_loop"}
+"""Scenarios with an invariant about durations (the heartbeat beats while the loop is free
+for 0.15 s): their bugs show at the scenario's own tick only."""
 
 
 def _absolute(source: str, package: str) -> str:
@@ -104,14 +108,35 @@ def test_every_shipped_implementation_copied_out_passes(
     name: str, model: str, tmp_path: Path
 ) -> None:
     path = _copied_out(name, model, tmp_path)
-    runs = len(threeways.start_methods()) if model == "multiprocessing" else 1
-    report = check(str(path), name, model, runs=runs, params={"tick": FAST["tick"]})
+    report = check(str(path), name, model, runs=1, params=FAST_TICK, busy=False)
     assert report.ok, "\n".join(p for r in report.failed for p in r.problems)
+
+
+def test_a_copied_out_file_runs_under_every_start_method(tmp_path: Path) -> None:
+    # a learner's module is found again by name in a spawned or forkserver child (every
+    # scenario runs under each start method in tests/test_cross_model.py)
+    path = _copied_out("pool", "multiprocessing", tmp_path)
+    runs = len(threeways.start_methods())
+    report = check(str(path), "pool", "multiprocessing", runs=runs, params=FAST_TICK, busy=False)
+    assert report.ok, "\n".join(p for r in report.failed for p in r.problems)
+    methods = [m for m in threeways.start_methods() if m in " ".join(report.explored)]
+    assert methods == threeways.start_methods(), report.explored
 
 
 @pytest.mark.parametrize("bug", BUGS, ids=[f"{b.scenario}-{b.model}-{b.name}" for b in BUGS])
 def test_every_known_bug_is_caught(bug: threeways._bugs.Bug) -> None:
-    report = check(bug.path, bug.scenario, bug.model, timeout=5.0, first_failure=True)
+    # at the fast tick, but for a scenario whose invariant is about time itself
+    params = {} if bug.scenario in TIMED else FAST_TICK
+    report = check(
+        bug.path,
+        bug.scenario,
+        bug.model,
+        timeout=3.0,
+        params=params,
+        first_failure=True,
+        jobs=1,  # one run at a time: most bugs show in the first, and the suite runs in parallel
+        busy=False,
+    )
     assert not report.ok, f"{bug.path} passed {len(report.runs)} runs"
 
 

@@ -131,11 +131,11 @@ def test_no_jobs(model: str) -> None:
 def test_a_stuck_pool_times_out_instead_of_hanging(model: str) -> None:
     # every wait has a timeout: jobs longer than it make the run fail, and clean up
     with pytest.raises(threeways.RunFailed) as failed:
-        threeways.run("pool", model, jobs=4, size=2, tick=0.25, timeout=0.05)
+        threeways.run("pool", model, jobs=4, size=2, tick=1.0, timeout=0.4)
     failure = failed.value.result.failure
     assert failure is not None and failure.kind == "timeout", failure
     # main waits for the results; which two jobs hold the slots is the scheduler's choice
-    # (trio starts tasks in any order), and whether a worker process was up within 50 ms
+    # (trio starts tasks in any order), and whether a worker process was up within 0.4 s
     # too; in asyncio and trio the other two are tasks already, waiting for a slot
     assert failure.still_running[-1][1:3] == ("main", "waits for every result"), failure
     jobs = [(e.actor, e.action) for e in failure.still_running[:-1]]
