@@ -137,6 +137,17 @@ def test_a_failed_run_shows_what_happened_until_then(model: str) -> None:
     assert trace["otherData"]["runs"][0]["failure"] == result.failure.message
 
 
+def test_a_timed_out_run_says_who_was_still_running() -> None:
+    # a timeout: the failure's line names who was still running, at the moment it gave up
+    with pytest.raises(threeways.RunFailed) as failed:
+        threeways.run("traffic_light", "trio", cars=2, tick=0.1, timeout=0.2)
+    result = failed.value.result
+    assert result.failure is not None and result.failure.kind == "timeout"
+    events = check_trace(threeways.trace_events([result]), [result])
+    [whole] = [e for e in events if e["ph"] == "i" and e["s"] == "p"]
+    assert whole["name"].startswith("timeout: ") and whole["args"]["still_running"]
+
+
 def test_cli_writes_every_model_with_json(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -71,7 +71,7 @@ def _run(result: Result, pid: int) -> list[dict[str, Any]]:
     out += _phases(run, pid, tracks)
     for e in result.events:
         args = {"detail": e.detail, "story": sc.narrate(e)}
-        out.append(_instant(f"{e.actor} {e.action}", e.t, pid, tracks[e.actor], args))
+        out.append(_instant(f"{e.actor} {e.action}", "event", e.t, pid, tracks[e.actor], args))
     out += _failure(result, run, pid, tracks)
     return out
 
@@ -97,7 +97,9 @@ def _spans(
             for e in result.events
             if e.actor == span.actor and span.start <= e.t < span.end
         ]
-        out.append(_complete(span.state, span.start, span.end, pid, tracks[span.actor], during))
+        out.append(
+            _complete(span.state, "state", span.start, span.end, pid, tracks[span.actor], during)
+        )
     return out
 
 
@@ -107,7 +109,7 @@ def _phases(run: Lanes, pid: int, tracks: dict[str, int]) -> list[dict[str, Any]
         return []
     ends = [*(m.t for m in run.marks[1:]), run.end]
     return [
-        _complete(mark.label, mark.t, max(mark.t, until), pid, tracks["phases"], [])
+        _complete(mark.label, "phase", mark.t, max(mark.t, until), pid, tracks["phases"], [])
         for mark, until in zip(run.marks, ends, strict=True)
     ]
 
@@ -121,12 +123,16 @@ def _failure(result: Result, run: Lanes, pid: int, tracks: dict[str, int]) -> li
     out = []
     times = []
     for error in failure.errors:
-        if error.t is not None:
-            times.append(error.t)
-            out.append(_instant(error.line(), error.t, pid, tracks[error.who], error.as_dict()))
+        if error.t is None:
+            continue
+        # A run's clock starts a moment before its elapsed time does: a timeout can come
+        # a fraction of a millisecond after the timeline's end, where no bar is.
+        t = min(error.t, run.end)
+        times.append(t)
+        out.append(_instant(error.line(), "error", t, pid, tracks[error.who], error.as_dict()))
     moment = min(times, default=run.end)
     name = f"{failure.kind}: {failure.message}"
-    out.append(_instant(name, moment, pid, None, failure.as_dict()))
+    out.append(_instant(name, "failure", moment, pid, None, failure.as_dict()))
     return out
 
 
@@ -171,13 +177,13 @@ def _meta(name: str, pid: int, tid: int, args: dict[str, Any]) -> dict[str, Any]
 
 
 def _complete(
-    name: str, start: float, end: float, pid: int, tid: int, events: list[str]
+    name: str, cat: str, start: float, end: float, pid: int, tid: int, events: list[str]
 ) -> dict[str, Any]:
     ts = _us(start)
     args = {"events": events} if events else {}
     return {
         "name": name,
-        "cat": "state",
+        "cat": cat,
         "ph": "X",
         "ts": ts,
         "dur": _us(end) - ts,
@@ -188,13 +194,13 @@ def _complete(
 
 
 def _instant(
-    name: str, t: float, pid: int, tid: int | None, args: dict[str, Any]
+    name: str, cat: str, t: float, pid: int, tid: int | None, args: dict[str, Any]
 ) -> dict[str, Any]:
     """An instant on track ``tid``, or across the whole process if ``tid`` is None."""
     scope = {"s": "t", "tid": tid} if tid is not None else {"s": "p", "tid": pid * TRACKS_PER_RUN}
     return {
         "name": name,
-        "cat": "event",
+        "cat": cat,
         "ph": "i",
         "ts": _us(t),
         "pid": pid,
