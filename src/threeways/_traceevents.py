@@ -173,7 +173,16 @@ def _us(t: float) -> int:
 
 
 def _meta(name: str, pid: int, tid: int, args: dict[str, Any]) -> dict[str, Any]:
-    return {"name": name, "ph": "M", "ts": 0, "pid": pid, "tid": tid, "args": args}
+    # Chrome's own metadata events carry this category; stricter readers want one on each.
+    return {
+        "name": name,
+        "cat": "__metadata",
+        "ph": "M",
+        "ts": 0,
+        "pid": pid,
+        "tid": tid,
+        "args": args,
+    }
 
 
 def _complete(
