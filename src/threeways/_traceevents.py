@@ -12,7 +12,8 @@ Format" of the Trace Event Format, ``{"traceEvents": [...], "displayTimeUnit": "
 - Each bar of ``--timeline`` (:func:`threeways._timeline.lanes`: what the scenario's
   :meth:`~threeways.Scenario.timeline` hook says, cut at the run's end) is a complete
   event (``"ph": "X"``) named by its state (``running``, ``waiting``, ``holding``, or the
-  scenario's own, such as ``red``), its ``args`` the actor's events while it lasted.
+  scenario's own, such as ``red``), its ``args`` the actor's events while it lasted, in
+  the scenario's words: the first is the one that opened it.
 - Each trace event is an instant (``"ph": "i"``, ``"s": "t"``) on its actor's track, named
   "actor action", with its detail and the scenario's sentence for it in ``args``.
 - The scenario's phases (:meth:`~threeways.Scenario.marks`) are complete events on a
@@ -40,8 +41,9 @@ from ._timeline import Lanes, lanes
 __all__ = ["trace_events"]
 
 TRACKS_PER_RUN = 1000
-"""Thread ids are ``pid * 1000 + n``: unique in the file (Perfetto keeps threads apart by
-their id alone) and never a process's id."""
+"""Thread ids are ``pid * 1000 + n``: unique in the file, so that no viewer can take the
+tracks of two processes for one thread, never a process's id, and never 0 (which Perfetto
+has merged with 1)."""
 
 
 def trace_events(results: Sequence[Result]) -> dict[str, Any]:
