@@ -168,3 +168,13 @@ def test_marks_name_the_phases_on_the_axis() -> None:
     assert row.index("│at once") > row.index("│one after another")
     svg = timeline_svg([run], "t")
     assert ">one after another<" in svg and "stroke-dasharray" in svg
+
+
+def test_traffic_light_draws_a_car_that_recorded_nothing() -> None:
+    # a car whose worker failed before its first event has no lane, and breaks no other
+    sc = scenarios()["traffic_light"]
+    p = sc.params(cars=2)
+    spans = sc.timeline(
+        [Event(0.0, "light", "turns red", 1), Event(0.1, "Benz", "waits at red")], p
+    )
+    assert {s.actor for s in spans} == {"light", "Benz"}

@@ -55,15 +55,21 @@ __all__ = [
     "run",
     "scenarios",
     "start_methods",
+    "trace_events",
     "unavailable",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # Terminal rendering pulls in rich: import it only when asked, so that spawned
-    # worker processes, which import this package, start quickly.
+    # Terminal rendering (and the timeline, which trace_events reads) pulls in rich:
+    # import it only when asked, so that spawned worker processes, which import this
+    # package, start quickly.
     if name == "print_results":
         from ._render import print_results
 
         return print_results
+    if name == "trace_events":
+        from ._traceevents import trace_events
+
+        return trace_events
     raise AttributeError(f"module 'threeways' has no attribute {name!r}")

@@ -177,6 +177,12 @@ def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
         help="write the same timeline as a standalone SVG picture to FILE",
     )
     parser.add_argument(
+        "--trace-events",
+        metavar="FILE",
+        help="write the run(s) to FILE in the Chrome trace-event JSON format, "
+        "to open in Perfetto (ui.perfetto.dev) or chrome://tracing",
+    )
+    parser.add_argument(
         "--fail-at",
         metavar="TEXT",
         help="make a worker raise where it would record 'actor action' beginning with TEXT "
@@ -222,6 +228,11 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
         check_start_method(args.start_method)
     if args.json and args.timeline:
         raise UsageError("--timeline draws for people; with --json use --timeline-svg FILE")
+    for flag, path in (
+        ("--timeline-svg", args.timeline_svg),
+        ("--trace-events", args.trace_events),
+    ):
+        _check_writable(flag, path)
     values = {spec.name: getattr(args, spec.name) for spec in sc.parameters.specs()}
     try:
         sc.params(**values)  # bad values are usage errors, found before anything runs
@@ -254,7 +265,19 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
         _print_human(sc, runs, agree, ok)
     if (args.timeline or args.timeline_svg) and results:
         _timeline(sc, results, args.timeline, args.timeline_svg)
+    if args.trace_events and results:
+        _trace_events(results, args.trace_events)
     return 0 if ok else 1
+
+
+def _check_writable(flag: str, path: str | None) -> None:
+    """A file named on the command line can be written where it is, before anything runs."""
+    if path is None:
+        return
+    folder = os.path.dirname(path) or "."
+    if os.path.isdir(path) or not os.path.isdir(folder):
+        what = "is a directory" if os.path.isdir(path) else f"no directory {folder}"
+        raise UsageError(f"{flag} {path}: {what}; name a file in an existing directory")
 
 
 def _run_one(
@@ -290,6 +313,15 @@ def _timeline(sc: Scenario[Any], results: list[Result], draw: bool, svg: str | N
         with open(svg, "w", encoding="utf-8") as f:
             f.write(_timeline.timeline_svg(runs, f"{sc.name}: {models}"))
         print(f"timeline written to {svg}", file=sys.stderr)
+
+
+def _trace_events(results: list[Result], path: str) -> None:
+    from ._traceevents import trace_events
+
+    text = json.dumps(trace_events(results), default=str)  # all of it, before the file opens
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(f"trace events written to {path}: open it in ui.perfetto.dev", file=sys.stderr)
 
 
 def _as_json(

@@ -122,7 +122,8 @@ green" is a plain trio.Event.
         ]
         for car in car_names(p.cars):
             own = [e for e in events if e.actor == car]
-            for e, after in zip(own, [*(e.t for e in own[1:]), math.inf], strict=True):
+            ends = [*(e.t for e in own[1:]), math.inf] if own else []  # none: it failed first
+            for e, after in zip(own, ends, strict=True):
                 if e.action == "waits at red":
                     spans.append(Span(car, e.t, after, "waiting"))
                 elif e.action == "passes":
