@@ -14,15 +14,35 @@ to behave alike::
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from ._check import Report, Unusable, check
-from ._failure import Failure, RunFailed, WorkerError
 from ._models import ALL_MODELS, ModelUnavailable, available, unavailable
 from ._protocol import MODELS, Mark, Observable, Param, Params, Result, Scenario, Span, param
-from ._registry import UnknownName, get_scenario, scenarios
-from ._run import run, start_methods
+from ._registry import UnknownName, get_scenario, scenarios  # after the scenarios package
 from ._trace import ChildTrace, Event, InjectedFault, Recorder, RunCancelled, Trace
+
+if TYPE_CHECKING:
+    from ._check import Report, Unusable, check
+    from ._failure import Failure, RunFailed, WorkerError
+    from ._render import print_results
+    from ._run import run, start_methods
+    from ._traceevents import trace_events
+
+_LAZY = {
+    "Report": "_check",
+    "Unusable": "_check",
+    "check": "_check",
+    "Failure": "_failure",
+    "RunFailed": "_failure",
+    "WorkerError": "_failure",
+    "print_results": "_render",
+    "run": "_run",
+    "start_methods": "_run",
+    "trace_events": "_traceevents",
+}
+"""Names imported when first asked for: a child process of a run imports this package to
+find its scenario's model, and needs none of the runner, the checker, trio or rich."""
 
 __all__ = [
     "ALL_MODELS",
@@ -61,15 +81,9 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Terminal rendering (and the timeline, which trace_events reads) pulls in rich:
-    # import it only when asked, so that spawned worker processes, which import this
-    # package, start quickly.
-    if name == "print_results":
-        from ._render import print_results
-
-        return print_results
-    if name == "trace_events":
-        from ._traceevents import trace_events
-
-        return trace_events
-    raise AttributeError(f"module 'threeways' has no attribute {name!r}")
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'threeways' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
