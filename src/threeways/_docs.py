@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from . import _guide
 from ._explain import lesson_data
 from ._protocol import Scenario
 from ._registry import scenarios
@@ -32,6 +33,10 @@ from ._source import Row, align, read_steps, relative_path
 __all__ = ["COMMAND", "check", "source_hash", "static_part", "write_page"]
 
 COMMAND = "python -m threeways docs --write docs/"
+BENCH = "bench.json"
+"""A full ``threeways bench --json`` run on the machine the figures were made on."""
+GUIDE = "choosing.md"
+"""Which model when, made from the bench figures."""
 """The command that regenerates every page (from the repository's root)."""
 RUN_HEADING = "## A run"
 """Where the code-derived part of a page ends and the run begins."""
@@ -215,13 +220,39 @@ def index() -> str:
         "| scenario | what happens |",
         "|---|---|",
         *(f"| [{name}]({name}.md) | {_cell(sc.summary)} |" for name, sc in scenarios().items()),
+        "",
+        f"Which model when, with what each costs on this machine: [{GUIDE}]({GUIDE}).",
     ]
     return "\n".join(lines) + "\n"
 
 
 def write_index(folder: Path) -> None:
+    """docs/README.md, the guide made from ``bench.json`` beside it (docs/choosing.md),
+    and the guide's section of the README of the folder above, if it has the markers."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "README.md").write_text(index(), encoding="utf-8")
+    figures = _guide.load(folder / BENCH)
+    (folder / GUIDE).write_text(_guide.guide_page(figures), encoding="utf-8")
+    readme = folder.parent / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        made = _guide.with_readme_part(text, figures)
+        if made != text:
+            readme.write_text(made, encoding="utf-8")
+
+
+def _guide_stale(folder: Path) -> list[str]:
+    figures = _guide.load(folder / BENCH)
+    found = []
+    page = folder / GUIDE
+    if not page.exists() or page.read_text(encoding="utf-8") != _guide.guide_page(figures):
+        found.append(f"{page} is stale")
+    readme = folder.parent / "README.md"
+    if readme.exists():
+        text = readme.read_text(encoding="utf-8")
+        if _guide.with_readme_part(text, figures) != text:
+            found.append(f"{readme}'s guide section is stale")
+    return found
 
 
 def check(folder: Path) -> list[str]:
@@ -230,6 +261,7 @@ def check(folder: Path) -> list[str]:
     readme = folder / "README.md"
     if not readme.exists() or readme.read_text(encoding="utf-8") != index():
         found.append(f"{readme} is stale")
+    found += _guide_stale(folder)
     for name, sc in scenarios().items():
         page = folder / f"{name}.md"
         if not page.exists():
