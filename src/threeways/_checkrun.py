@@ -146,6 +146,8 @@ def _start_helpers(spec: dict[str, Any]) -> None:
     count as left behind by it: the resource tracker, and the forkserver if it is used."""
     from multiprocessing import forkserver, resource_tracker
 
+    if spec["model"] in ("threading", "asyncio", "trio"):
+        return  # none of them starts a process (and each helper is a Python to start)
     resource_tracker.ensure_running()
     if spec["start_method"] == "forkserver":
         forkserver.ensure_running()
