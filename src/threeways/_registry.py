@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.util
 import pkgutil
 from functools import cache
 from typing import Any
@@ -50,7 +51,15 @@ def scenarios() -> dict[str, Scenario[Any]]:
 
 
 def get_scenario(name: str) -> Scenario[Any]:
-    """The scenario called ``name``; raises :class:`UnknownName` otherwise."""
+    """The scenario called ``name``; raises :class:`UnknownName` otherwise.
+
+    Only its own package is imported (a run's process needs no other scenario), unless
+    the name is unknown and the choices must be listed."""
+    if name.isidentifier() and importlib.util.find_spec(f"{_scenarios.__name__}.{name}"):
+        module = importlib.import_module(f"{_scenarios.__name__}.{name}")
+        found: Scenario[Any] | None = getattr(module, "SCENARIO", None)
+        if found is not None and found.name == name:
+            return found
     try:
         return scenarios()[name]
     except KeyError:
