@@ -22,6 +22,14 @@ For the failure report the trace also notes, for each worker (a thread, or an as
 trio task), which actor it last recorded as: when a worker raises, the report names that
 actor ("Benz raised ValueError"). A child process that raises writes its error to its sink
 as one more line (see :func:`report_child_failure`), so the parent can name and rebuild it.
+
+Another interpreter of the run's own process (PEP 734, the interpreters model) shares no
+object with the run either, so it records through a ``ChildTrace`` too, with two more
+duties, since an interpreter cannot be terminated and its exception does not cross: when
+the run is cancelled (Ctrl-C, a failure) its next ``record`` raises :class:`RunCancelled`,
+as a thread's does (the trace marks each open sink with a file beside it, ``CANCELLED``);
+and it writes which actor each of its threads records as, so that the harness can name the
+worker whose call failed (a :class:`Worker` line).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import os
 import pickle
 import random
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -51,6 +60,7 @@ __all__ = [
     "Recorder",
     "RunCancelled",
     "Trace",
+    "Worker",
     "report_child_failure",
 ]
 
@@ -114,6 +124,18 @@ class ChildFailure(NamedTuple):
             error = ChildProcessError(f"{self.type}: {self.message}")
         error.__cause__ = RemoteTraceback(self.traceback)
         return error
+
+
+class Worker(NamedTuple):
+    """A line of a sink written from another interpreter of the run's process: from now on
+    the OS thread ``thread`` records as ``actor`` there."""
+
+    thread: int
+    actor: str
+
+
+CANCELLED = ".cancelled"
+"""Beside an open sink, a file of this suffix says that the run is cancelled."""
 
 
 class RemoteTraceback(Exception):
@@ -182,9 +204,24 @@ class Trace:
             self._switch()
 
     def cancel(self, why: str = "interrupted") -> None:
-        """Make every later ``record`` raise :class:`RunCancelled`."""
+        """Make every later ``record`` raise :class:`RunCancelled`, in this interpreter and
+        in the run's other interpreters (through a file beside each open sink)."""
         if not self.cancelled:
             self.cancelled = why
+            for path in list(self.sinks):
+                with contextlib.suppress(OSError):
+                    open(path + CANCELLED, "w").close()  # noqa: SIM115 - made, not used
+
+    def actor_of(self, thread: int) -> str | None:
+        """The actor the OS thread ``thread`` last recorded as, in another interpreter of
+        this process (read from the open sinks) or else in this one; None if it never did."""
+        found = None
+        for path in list(self.sinks):
+            with contextlib.suppress(OSError):
+                for item in _lines(path):
+                    if isinstance(item, Worker) and item.thread == thread:
+                        found = item.actor
+        return found or self.workers.get(thread)
 
     @property
     def mp_context(self) -> DefaultContext:
@@ -216,6 +253,8 @@ class Trace:
             self.sinks.remove(path)
             self._read(path)
             os.unlink(path)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path + CANCELLED)
 
     def snapshot(self) -> list[Event]:
         """Every event so far, child processes' included, by time: a look at a run that
@@ -230,18 +269,24 @@ class Trace:
         for item in _lines(path):
             if isinstance(item, Event):
                 self.events.append(item)
-            else:
+            elif isinstance(item, ChildFailure):
                 self.child_failures.append(item)
 
 
-def _lines(path: str) -> Iterator[Event | ChildFailure]:
-    """What child processes wrote to the sink at ``path``: events and failures."""
+def _lines(path: str) -> Iterator[Event | ChildFailure | Worker]:
+    """What child processes (and other interpreters) wrote to the sink at ``path``: events,
+    failures, and which actor a thread of another interpreter records as."""
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             if not line.endswith("\n"):  # a worker killed mid-write leaves no newline
                 continue
             data = json.loads(line)
-            yield ChildFailure(**data) if isinstance(data, dict) else Event(*data)
+            if isinstance(data, list):
+                yield Event(*data)
+            elif "thread" in data:
+                yield Worker(**data)
+            else:
+                yield ChildFailure(**data)
 
 
 def _switcher(seed: int | None) -> Callable[[], None] | None:
@@ -268,11 +313,12 @@ _sink: ChildTrace | None = None
 
 
 class ChildTrace:
-    """A picklable recorder for child processes (see the module docstring).
+    """A picklable recorder for child processes and other interpreters (see the module
+    docstring).
 
     Pass it to a ``Process`` as an argument, or to a ``Pool`` through ``initargs``
     (a pool pickles task arguments, and this is picklable, but passing it once per
-    worker is cheaper).
+    worker is cheaper); to an interpreter as an argument of ``call``.
     """
 
     def __init__(
@@ -292,17 +338,21 @@ class ChildTrace:
         self._switch: Callable[[], None] | None = None
         self._fd = -1
         self._pid = -1
+        self._home = os.getpid()
+        """The run's process: recording there, this is another interpreter of the run."""
+        self._actors: dict[int, str] = {}
         self.last_actor: str | None = None
         _sink = self  # a forked child inherits it: it knows where to report a failure
 
-    def __getstate__(self) -> tuple[str, float, str, str | None, int | None]:
-        return self._path, self._t0, self.start_method, self._fail_at, self._noise
+    def __getstate__(self) -> tuple[str, float, str, str | None, int | None, int]:
+        return self._path, self._t0, self.start_method, self._fail_at, self._noise, self._home
 
-    def __setstate__(self, state: tuple[str, float, str, str | None, int | None]) -> None:
+    def __setstate__(self, state: tuple[str, float, str, str | None, int | None, int]) -> None:
         global _sink
-        self._path, self._t0, self.start_method, self._fail_at, self._noise = state
+        self._path, self._t0, self.start_method, self._fail_at, self._noise, self._home = state
         self._switch = None
         self._fd = self._pid = -1
+        self._actors = {}
         self.last_actor = None
         _sink = self
 
@@ -323,7 +373,9 @@ class ChildTrace:
             os.close(self._fd)
 
     def record(self, actor: str, action: str, detail: Any = "") -> None:
-        """Record that ``actor`` did ``action`` now, from any process."""
+        """Record that ``actor`` did ``action`` now, from any process or interpreter."""
+        if os.getpid() == self._home:  # another interpreter of the run's process
+            self._in_interpreter(actor)
         self.last_actor = actor
         if self._fail_at is not None:  # only when a fault is injected: no call per event
             _check_fault(self._fail_at, actor, action)
@@ -331,13 +383,31 @@ class ChildTrace:
         if self._switch is not None:
             self._switch()
 
+    def _in_interpreter(self, actor: str) -> None:
+        """An interpreter cannot be stopped from outside: raise RunCancelled once the run is
+        cancelled, as a thread's ``record`` does; and note whose this thread's events are."""
+        if os.path.exists(self._path + CANCELLED):
+            raise RunCancelled
+        thread = threading.get_ident()  # the OS thread's: the same in every interpreter
+        if self._actors.get(thread) != actor:
+            self._actors[thread] = actor
+            self._write(Worker(thread, actor)._asdict())
+
     def _write(self, data: Any) -> None:
+        line = (json.dumps(data, separators=(",", ":")) + "\n").encode()
+        if os.getpid() == self._home:  # another interpreter, closed without a word to us:
+            fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)  # keep no fd open in it
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+            return
         if self._pid != os.getpid():  # first line from this process: open our own fd
             self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
             self._pid = os.getpid()
             if self._noise is not None:  # each process a sequence of its own
                 self._switch = _switcher(self._noise ^ os.getpid())
-        os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())
+        os.write(self._fd, line)
 
 
 def report_child_failure(error: BaseException, process: str) -> bool:
