@@ -26,8 +26,8 @@ import threading
 from types import SimpleNamespace
 from typing import Any
 
-from interpreters_backport import interpreters as _backport  # type: ignore[import-not-found]
-from interpreters_backport.interpreters import queues as _queues  # type: ignore[import-not-found]
+from interpreters_backport import interpreters as _backport
+from interpreters_backport.interpreters import queues as _queues
 
 __all__ = ["interpreters"]
 

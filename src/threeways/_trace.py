@@ -210,7 +210,9 @@ class Trace:
             self.cancelled = why
             for path in list(self.sinks):
                 with contextlib.suppress(OSError):
-                    open(path + CANCELLED, "w").close()  # noqa: SIM115 - made, not used
+                    open(
+                        path + CANCELLED, "w"
+                    ).close()  # being there is the flag
 
     def actor_of(self, thread: int) -> str | None:
         """The actor the OS thread ``thread`` last recorded as, in another interpreter of

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from threeways._protocol import Params as _BaseParams
 from threeways._protocol import MODELS, Scenario, Span, param
+from threeways._protocol import Params as _BaseParams
 from threeways._trace import Event
 
 JOB_TICKS = 2

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from threeways._protocol import Params as _BaseParams
 from threeways._protocol import MODELS, Scenario, Span, param
+from threeways._protocol import Params as _BaseParams
 from threeways._support import names
 from threeways._trace import Event
 

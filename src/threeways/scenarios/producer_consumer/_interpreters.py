@@ -76,7 +76,9 @@ def main(trace: Recorder, p: Params) -> None:
         dogs = {name: interpreters.create() for name in dog_names(p.dogs)}
         try:
             threads = [cook.call_in_thread(_cook, sink, bones, p)]
-            threads += [dog.call_in_thread(_dog, sink, name, bones, p) for name, dog in dogs.items()]
+            threads += [
+                dog.call_in_thread(_dog, sink, name, bones, p) for name, dog in dogs.items()
+            ]
             # step: wait for everyone to finish
             join_all(threads, p.timeout)
         finally:
