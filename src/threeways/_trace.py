@@ -210,9 +210,7 @@ class Trace:
             self.cancelled = why
             for path in list(self.sinks):
                 with contextlib.suppress(OSError):
-                    open(
-                        path + CANCELLED, "w"
-                    ).close()  # being there is the flag
+                    open(path + CANCELLED, "w").close()  # being there is the flag
 
     def actor_of(self, thread: int) -> str | None:
         """The actor the OS thread ``thread`` last recorded as, in another interpreter of
