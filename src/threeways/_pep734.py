@@ -31,16 +31,17 @@ from interpreters_backport.interpreters import queues as _queues
 
 __all__ = ["interpreters"]
 
-_CALL = """\
-import pickle
-from interpreters_backport.interpreters.queues import Queue
-_fn, _args, _kwargs = pickle.loads({pickled!r})
-Queue({results}).put(_fn(*_args, **_kwargs))
-del _fn, _args, _kwargs
-"""
+_CALL = (
+    "import pickle\n"
+    "from interpreters_backport.interpreters.queues import Queue\n"
+    "_fn, _args, _kwargs = pickle.loads({pickled!r})\n"
+    "Queue({results}).put(_fn(*_args, **_kwargs))\n"
+    "del _fn, _args, _kwargs\n"
+)
 """What ``call`` runs in the interpreter: the backport can run only source code or a
 function of no arguments, so the call and its arguments travel pickled in the source, and
-the result comes back through a queue (pickled by it)."""
+the result comes back through a queue (pickled by it). Lines, not a triple-quoted string:
+``show --standalone`` copies this module, indented, into a script."""
 
 
 class Interpreter(_backport.Interpreter):  # type: ignore[misc]
