@@ -22,6 +22,7 @@ import threading
 import traceback
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from ._trace import Event
@@ -37,7 +38,9 @@ SHOWN = 4
 Kind = Literal["error", "timeout", "deadlock"]
 
 
+@cache  # when first asked: a child process or interpreter that only records never imports trio
 def _timeout_types() -> tuple[type[BaseException], ...]:
+    """The exceptions with which each model says that a wait ran out of time."""
     types: list[type[BaseException]] = [
         TimeoutError,  # threading joins, concurrent.futures, asyncio.timeout (3.11+)
         multiprocessing.TimeoutError,  # AsyncResult.get(timeout)
@@ -58,13 +61,9 @@ def _timeout_types() -> tuple[type[BaseException], ...]:
     return tuple(types)
 
 
-TIMEOUTS = _timeout_types()
-"""The exceptions with which each model says that a wait ran out of time."""
-
-
 def is_timeout(error: BaseException) -> bool:
     """Whether ``error`` is a model's way of saying that a wait ran out of time."""
-    return isinstance(error, TIMEOUTS)
+    return isinstance(error, _timeout_types())
 
 
 def leaves(error: BaseException) -> list[BaseException]:

@@ -11,8 +11,10 @@ only the ``ExecutionFailed`` comes back).
 
 The rest is the thread pool's: the callback runs in the pool thread that finished the
 job, in the main interpreter; leaving the ``with`` block shuts the pool down, joins its
-threads and closes their interpreters. An interpreter cannot be killed: on a timeout, the
-jobs not yet started are dropped, and the running ones stop at their next ``record``.
+threads and closes their interpreters. An interpreter cannot be killed: on a timeout or
+Ctrl-C, the jobs not yet started are dropped, and the running ones stop at their next
+``record``; but an interpreter still starting (importing the job's modules) cannot be
+stopped before it has.
 """
 
 from __future__ import annotations
@@ -82,9 +84,11 @@ def main(trace: Recorder, p: Params) -> None:
             future.add_done_callback(partial(_on_done, trace, i))
         # step: wait for every result
         trace.record("main", "waits for every result")
-        _, not_done = wait(futures, timeout=p.timeout)
-        if not_done:
+        try:
+            _, not_done = wait(futures, timeout=p.timeout)
+        finally:  # all done, out of time, or Ctrl-C: drop the jobs not started
             pool.shutdown(wait=False, cancel_futures=True)
+        if not_done:
             raise TimeoutError(f"{len(not_done)} jobs still running after {p.timeout:g}s")
         # step: check each result
         for i, future in enumerate(futures):
