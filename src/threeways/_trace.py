@@ -355,6 +355,8 @@ class ChildTrace:
         self._actors = {}
         self.last_actor = None
         _sink = self
+        if self._home == os.getpid():  # in another interpreter: its threads' errors to us
+            threading.excepthook = _report_thread_error
 
     @property
     def mp_context(self) -> DefaultContext:
@@ -425,7 +427,7 @@ def report_child_failure(error: BaseException, process: str) -> bool:
         pickled = None
     failure = ChildFailure(
         t=perf_counter() - sink._t0,
-        actor=sink.last_actor or process,
+        actor=sink._actors.get(threading.get_ident()) or sink.last_actor or process,
         process=process,
         type=type(error).__qualname__,
         message=str(error),
@@ -434,3 +436,15 @@ def report_child_failure(error: BaseException, process: str) -> bool:
     )
     sink._write(failure._asdict())
     return True
+
+
+def _report_thread_error(args: threading.ExceptHookArgs) -> None:
+    """``threading.excepthook`` in another interpreter of a run: a thread of its own that
+    raises is reported to the run, as a child process's error is (the run's own hook, in
+    the main interpreter, does not see it)."""
+    error = args.exc_value
+    if error is None or isinstance(error, SystemExit | RunCancelled):
+        return
+    name = args.thread.name if args.thread is not None else "a thread"
+    if not report_child_failure(error, name):
+        threading.__excepthook__(args)
