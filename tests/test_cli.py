@@ -21,6 +21,8 @@ import threeways
 from threeways import MODELS, scenarios
 from threeways.cli import main
 
+from .conftest import NEEDS_INTERPRETERS
+
 FAST = ["--tick", "0.002"]
 EVENT_KEYS = {"t", "actor", "action", "detail"}
 RUN_KEYS = {
@@ -227,7 +229,7 @@ def test_ctrl_c_stops_every_model(model: str) -> None:
     _interrupt(model)
 
 
-@pytest.mark.skipif(threeways.unavailable("interpreters") is not None, reason="no interpreters")
+@NEEDS_INTERPRETERS
 def test_ctrl_c_stops_the_interpreters_model() -> None:
     # an interpreter cannot be killed: the cook stops at its next record; a dog waiting on
     # the queue cannot be stopped, as a thread cannot, and the CLI exits without it

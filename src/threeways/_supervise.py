@@ -410,4 +410,4 @@ class Supervisor:
                 slow.append(thread)
                 if not wait_gone(thread, start + max(stop_timeout, GRACE_S)):
                     self._left.append(thread)
-        return sorted(self.trace.workers.get(t.ident, t.name) for t in slow)
+        return sorted(self.trace.actor_of(t.ident or 0) or t.name for t in slow)

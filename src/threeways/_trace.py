@@ -271,6 +271,8 @@ class Trace:
                 self.events.append(item)
             elif isinstance(item, ChildFailure):
                 self.child_failures.append(item)
+            else:  # a thread of another interpreter: whose it was, as for a thread of ours
+                self.workers[item.thread] = item.actor
 
 
 def _lines(path: str) -> Iterator[Event | ChildFailure | Worker]:
@@ -398,7 +400,10 @@ class ChildTrace:
     def _write(self, data: Any) -> None:
         line = (json.dumps(data, separators=(",", ":")) + "\n").encode()
         if os.getpid() == self._home:  # another interpreter, closed without a word to us:
-            fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)  # keep no fd open in it
+            try:  # keep no fd open in it
+                fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
+            except FileNotFoundError:
+                raise RunCancelled from None  # the run is over: stop, as once it is cancelled
             try:
                 os.write(fd, line)
             finally:
