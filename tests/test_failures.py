@@ -248,7 +248,7 @@ def test_an_interpreters_error_fails_the_run_as_a_threads_does(
 def test_an_interpreters_run_past_its_timeout_says_who_was_still_running() -> None:
     # a slow cook: when the run's time is up, main names the cook, in its interpreter, with
     # what it last did
-    failed = _failed("producer_consumer", "interpreters", tick=0.5, timeout=1.0)
+    failed = _failed("producer_consumer", "interpreters", tick=0.5, timeout=2.5)
     failure = failed.result.failure
     assert failure is not None and failure.kind == "timeout", failure
     assert "cook" in [e.actor for e in failure.still_running], failure

@@ -34,6 +34,7 @@ worker whose call failed (a :class:`Worker` line).
 
 from __future__ import annotations
 
+import _thread
 import base64
 import contextlib
 import json
@@ -312,6 +313,9 @@ def _no_worker() -> None:
 
 _sink: ChildTrace | None = None
 """The sink of the run this process belongs to, if it is a run's child process."""
+_ANOTHER_INTERPRETER = not getattr(_thread, "_is_main_interpreter", lambda: True)()
+"""Whether this module runs in another interpreter than the process's main one (PEP 734:
+each interpreter imports its modules afresh, so each has this flag of its own)."""
 
 
 class ChildTrace:
@@ -340,24 +344,22 @@ class ChildTrace:
         self._switch: Callable[[], None] | None = None
         self._fd = -1
         self._pid = -1
-        self._home = os.getpid()
-        """The run's process: recording there, this is another interpreter of the run."""
         self._actors: dict[int, str] = {}
         self.last_actor: str | None = None
         _sink = self  # a forked child inherits it: it knows where to report a failure
 
-    def __getstate__(self) -> tuple[str, float, str, str | None, int | None, int]:
-        return self._path, self._t0, self.start_method, self._fail_at, self._noise, self._home
+    def __getstate__(self) -> tuple[str, float, str, str | None, int | None]:
+        return self._path, self._t0, self.start_method, self._fail_at, self._noise
 
-    def __setstate__(self, state: tuple[str, float, str, str | None, int | None, int]) -> None:
+    def __setstate__(self, state: tuple[str, float, str, str | None, int | None]) -> None:
         global _sink
-        self._path, self._t0, self.start_method, self._fail_at, self._noise, self._home = state
+        self._path, self._t0, self.start_method, self._fail_at, self._noise = state
         self._switch = None
         self._fd = self._pid = -1
         self._actors = {}
         self.last_actor = None
         _sink = self
-        if self._home == os.getpid():  # in another interpreter: its threads' errors to us
+        if _ANOTHER_INTERPRETER:  # its threads' errors to the run, as a child process's
             threading.excepthook = _report_thread_error
 
     @property
@@ -378,7 +380,7 @@ class ChildTrace:
 
     def record(self, actor: str, action: str, detail: Any = "") -> None:
         """Record that ``actor`` did ``action`` now, from any process or interpreter."""
-        if os.getpid() == self._home:  # another interpreter of the run's process
+        if _ANOTHER_INTERPRETER:  # which cannot be stopped from outside
             self._in_interpreter(actor)
         self.last_actor = actor
         if self._fail_at is not None:  # only when a fault is injected: no call per event
@@ -399,7 +401,7 @@ class ChildTrace:
 
     def _write(self, data: Any) -> None:
         line = (json.dumps(data, separators=(",", ":")) + "\n").encode()
-        if os.getpid() == self._home:  # another interpreter, closed without a word to us:
+        if _ANOTHER_INTERPRETER:  # closed without a word to us:
             try:  # keep no fd open in it
                 fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
             except FileNotFoundError:

@@ -72,8 +72,9 @@ def _at_once(trace: Recorder, phase: str, job_fn: Callable[..., None], n: int, p
         finally:
             stop.put_nowait(True)  # done, or main interrupted or stuck: the jobs end soon
             for worker in workers:
-                if not worker.is_running():  # one still running closes when its thread ends
+                if not worker.is_running():  # a running interpreter cannot be closed:
                     worker.close()
+            workers.clear()  # dropped, it is destroyed once its thread lets it go
     trace.record("main", "ends", phase)
 
 

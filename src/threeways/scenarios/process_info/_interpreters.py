@@ -85,5 +85,6 @@ def main(trace: Recorder, p: Params) -> None:
             join_all(threads, p.timeout)
         finally:
             for worker in workers:
-                if not worker.is_running():  # one still running closes when its thread ends
+                if not worker.is_running():  # a running interpreter cannot be closed:
                     worker.close()
+            workers.clear()  # dropped, it is destroyed once its thread lets it go

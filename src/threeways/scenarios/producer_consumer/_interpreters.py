@@ -72,16 +72,18 @@ def main(trace: Recorder, p: Params) -> None:
     bones = interpreters.create_queue(p.buffer)  # 0: no limit at all, as queue.Queue(0)
     with trace.child_sink() as sink:  # the interpreters record through it
         # step: start the cook and the dogs
-        cook = interpreters.create()
-        dogs = {name: interpreters.create() for name in dog_names(p.dogs)}
+        workers = [interpreters.create() for _ in range(p.dogs + 1)]
         try:
+            cook, *dogs = workers
             threads = [cook.call_in_thread(_cook, sink, bones, p)]
             threads += [
-                dog.call_in_thread(_dog, sink, name, bones, p) for name, dog in dogs.items()
+                dog.call_in_thread(_dog, sink, name, bones, p)
+                for name, dog in zip(dog_names(p.dogs), dogs, strict=True)
             ]
             # step: wait for everyone to finish
             join_all(threads, p.timeout)
         finally:
-            for worker in [cook, *dogs.values()]:
-                if not worker.is_running():  # one still running closes when its thread ends
+            for worker in workers:
+                if not worker.is_running():  # a running interpreter cannot be closed:
                     worker.close()
+            workers.clear()  # dropped, it is destroyed once its thread lets it go
