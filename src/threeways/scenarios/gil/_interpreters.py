@@ -1,19 +1,17 @@
 """gil with interpreters: one process, an interpreter per job, and a GIL per interpreter.
 
-PEP 734 (``concurrent.interpreters``, Python 3.14; the ``interpreters-pep-734`` backport
-on 3.13, imported below in its place) runs several interpreters in one process. Each has
-its own modules, its own objects and, since 3.12, its own GIL: so CPU-bound jobs run at the
-same moment, one per core, as processes do, in one process. An interpreter runs code in
-the thread that calls it: ``call_in_thread`` starts a thread that calls the job in it.
+PEP 734 (``concurrent.interpreters``, Python 3.14; its backport on 3.13) runs several
+interpreters in one process, each with its own modules, objects and GIL: CPU-bound jobs
+run at the same moment, one per core, as processes do. An interpreter runs code in the
+thread that calls it: ``call_in_thread`` starts a thread that calls the job in it.
 
-Nothing is shared: ``call`` pickles the job and its arguments into the interpreter (the
-recorder too: the trace's sink, as for processes). A ``threading.Event`` cannot cross, so
-the stop flag is a cross-interpreter queue of one item: full means stop. Starting an
-interpreter costs more than a thread and less than a spawned process, but it imports the
-modules it needs afresh, as a spawned process does: the start-up measured says how much.
+Nothing is shared: ``call`` pickles the job and its arguments (the recorder too: the
+trace's sink) into the interpreter. An ``Event`` cannot cross, so the stop flag is a
+cross-interpreter queue of one item: full means stop. An interpreter starts in
+milliseconds, then imports the modules it needs afresh, as a spawned process does.
 
-Like a thread, an interpreter cannot be killed: a CPU job looks at the stop flag, and the
-recorder raises in it once the run is cancelled (Ctrl-C, a failure).
+Like a thread, an interpreter cannot be killed: a CPU job looks at the stop flag, and
+records raise in it once the run is cancelled.
 """
 
 from __future__ import annotations

@@ -1,20 +1,11 @@
 """pool with interpreters: an InterpreterPoolExecutor of three interpreters, one GIL each.
 
-``InterpreterPoolExecutor`` (``concurrent.futures``, Python 3.14; the backport's on 3.13)
-is a ``ThreadPoolExecutor`` whose every thread runs its jobs in an interpreter of its own
-(PEP 734): in one process, yet CPU-bound jobs run at the same moment, each under its own
-GIL. ``submit`` pickles the job and its arguments into that interpreter (the recorder
-too: the trace's sink, as for a process pool), and the result back. A job's exception is
-pickled back as well: ``future.exception()`` is the job's own ``ValueError``, its cause an
-``ExecutionFailed`` that summarises it (an object that cannot be pickled stays behind, and
-only the ``ExecutionFailed`` comes back).
-
-The rest is the thread pool's: the callback runs in the pool thread that finished the
-job, in the main interpreter; leaving the ``with`` block shuts the pool down, joins its
-threads and closes their interpreters. An interpreter cannot be killed: on a timeout or
-Ctrl-C, the jobs not yet started are dropped, and the running ones stop at their next
-``record``; but an interpreter still starting (importing the job's modules) cannot be
-stopped before it has.
+``InterpreterPoolExecutor`` (Python 3.14; the backport's on 3.13) is a thread pool whose
+every thread runs its jobs in an interpreter of its own (PEP 734): one process, yet CPU
+jobs run at once, each under its own GIL. ``submit`` pickles the job and its arguments
+(the trace's sink too) into the interpreter, and the result or exception back: the job's
+own ``ValueError``, caused by an ``ExecutionFailed``. Callbacks run as in a thread pool.
+An interpreter cannot be killed: on a timeout or Ctrl-C the jobs not started are dropped.
 """
 
 from __future__ import annotations
@@ -32,10 +23,9 @@ from . import JOB_TICKS, Params, describe, job_name
 if sys.version_info >= (3, 14):
     from concurrent import interpreters
     from concurrent.futures import InterpreterPoolExecutor
-else:  # Python 3.13: the interpreters-pep-734 backport
+else:  # Python 3.13: the interpreters-pep-734 backport, the same API for what is used here
+    from interpreters_backport import interpreters
     from interpreters_backport.concurrent.futures import InterpreterPoolExecutor
-
-    from threeways._pep734 import interpreters
 
 
 def _job(trace: Recorder, i: int, p: Params) -> int:
