@@ -133,9 +133,10 @@ interpreters (Python 3.13+, PEP 734): several interpreters in one process, each 
 own GIL, so the CPU jobs speed up with the cores as processes do, without leaving the
 process. An interpreter shares no object with another: the job and its arguments are
 pickled into it, and the stop flag is a cross-interpreter queue (full means stop), since an
-Event cannot cross. Its start-up lies between a thread's and a spawned process's: no new
-process, but a fresh interpreter that imports the modules it needs. Like a thread, an
-interpreter cannot be killed: its CPU job looks at the stop flag.
+Event cannot cross. An interpreter is made in milliseconds, but then imports the modules
+its job needs afresh, as a spawned process does: its start-up is close to a spawned
+process's, far above a thread's. Like a thread, it cannot be killed: its CPU job looks at
+the stop flag.
 """
     models = (*MODELS, "interpreters")
     uses = {
