@@ -16,6 +16,13 @@ FAST = {"tick": 0.002, "timeout": 30.0}
 """Parameters that make a scenario quick: its observable does not depend on time."""
 
 
+NEEDS_INTERPRETERS = pytest.mark.skipif(
+    threeways.unavailable("interpreters") is not None,
+    reason=str(threeways.unavailable("interpreters")),
+)
+"""Marks a test of the interpreters model: skipped, with the reason, where it cannot run."""
+
+
 @functools.cache
 def fast_run(name: str, model: str) -> threeways.Result:
     """One quick run of ``name`` in ``model`` per session, for the tests that only read it

@@ -22,6 +22,8 @@ from threeways._failure import failure
 from threeways._supervise import Supervisor
 from threeways.cli import main
 
+from .conftest import NEEDS_INTERPRETERS
+
 FAST = ["--tick", "0.002"]
 
 QUICK = {"tick": 0.002, "timeout": 2.0}
@@ -210,3 +212,43 @@ def test_an_asyncio_task_nobody_awaited_is_an_error_of_the_run() -> None:
         asyncio.run(program())
         gc.collect()
     assert [e.line() for e in supervisor.errors] == ["courier raised ValueError: lost parcel"]
+
+
+@NEEDS_INTERPRETERS
+@pytest.mark.parametrize(
+    ("name", "fail_at", "line"),
+    [
+        INJECTED[1],  # producer_consumer: the cook, in its interpreter
+        (
+            "process_info",
+            "Grace reports",
+            "Grace raised InjectedFault: injected at 'Grace' 'reports'",
+        ),
+        (
+            "process_info",
+            "Ada.1 reports",
+            "Ada.1 raised InjectedFault: injected at 'Ada.1' 'reports'",
+        ),
+    ],
+    ids=["cook", "an interpreter's call", "a thread inside an interpreter"],
+)
+def test_an_interpreters_error_fails_the_run_as_a_threads_does(
+    name: str, fail_at: str, line: str
+) -> None:
+    # the exception stays in its interpreter (ExecutionFailed is what crosses), yet the
+    # run names the worker and rebuilds its error as its own type, as for the four models
+    failed = _failed(name, "interpreters", fail_at=fail_at, **QUICK)
+    failure = failed.result.failure
+    assert failure is not None and failure.kind == "error"
+    assert failure.message.split("; ")[0] == line
+    assert [type(e) for e in failed.exceptions] == [InjectedFault]
+
+
+@NEEDS_INTERPRETERS
+def test_an_interpreters_run_past_its_timeout_says_who_was_still_running() -> None:
+    # a slow cook: when the run's time is up, main names the cook, in its interpreter, with
+    # what it last did
+    failed = _failed("producer_consumer", "interpreters", tick=0.5, timeout=2.5)
+    failure = failed.result.failure
+    assert failure is not None and failure.kind == "timeout", failure
+    assert "cook" in [e.actor for e in failure.still_running], failure

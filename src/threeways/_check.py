@@ -333,8 +333,12 @@ class _Runner:
         with self.lock:
             if self.stopping:
                 raise KeyboardInterrupt
+            # the learner's folder on PYTHONPATH, not only on the worker's sys.path: a new
+            # interpreter (the interpreters model) starts from the process's initial path
+            path = os.pathsep.join(filter(None, [spec["dir"], os.environ.get("PYTHONPATH")]))
             proc = subprocess.Popen(
                 [sys.executable, "-c", WORKER, json.dumps(spec)],
+                env={**os.environ, "PYTHONPATH": path},
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,

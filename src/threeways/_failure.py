@@ -29,7 +29,7 @@ from ._trace import Event
 if TYPE_CHECKING:
     from ._protocol import Result, Scenario
 
-__all__ = ["Failure", "RunFailed", "WorkerError", "is_timeout", "leaves"]
+__all__ = ["Failure", "RunFailed", "WorkerError", "from_interpreter", "is_timeout", "leaves"]
 
 SHOWN = 4
 """How many errors or still-running actors the one-line report names before "and N more"."""
@@ -65,6 +65,32 @@ def leaves(error: BaseException) -> list[BaseException]:
     if isinstance(error, BaseExceptionGroup):
         return [leaf for inner in error.exceptions for leaf in leaves(inner)]
     return [error]
+
+
+def from_interpreter(error: BaseException) -> BaseException:
+    """An exception that ended a call in another interpreter, rebuilt as the worker's own.
+
+    The caller of ``Interpreter.call`` gets an ``ExecutionFailed`` (PEP 734): objects do
+    not cross between interpreters, so the exception stays behind and only its summary
+    comes over (``excinfo``: its type's name and module, its message, its traceback as
+    text). Rebuilt here as its type, where this interpreter has that type already (a
+    builtin, threeways' own), with its message and the ``ExecutionFailed`` as its cause;
+    else a ``RuntimeError`` naming the type. Any other exception is returned as it is.
+    """
+    info = getattr(error, "excinfo", None)
+    if type(error).__name__ != "ExecutionFailed" or info is None:
+        return error
+    kind: Any = sys.modules.get(info.type.__module__)
+    for name in info.type.__qualname__.split("."):
+        kind = getattr(kind, name, None)
+    rebuilt: BaseException
+    try:
+        assert isinstance(kind, type) and issubclass(kind, BaseException)
+        rebuilt = kind(info.msg) if info.msg else kind()
+    except Exception:
+        rebuilt = RuntimeError(f"{info.type.__name__}: {info.msg}")
+    rebuilt.__cause__ = error
+    return rebuilt
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""What a run leaves behind: threads, child processes and file descriptors.
+"""What a run leaves behind: threads, child processes, interpreters and file descriptors.
 
 Used after every test by the pytest plugin's ``threeways_leak_check`` and after every run
 by ``threeways check``. Take a :func:`snapshot` before, ask :func:`leftovers` after:
@@ -13,9 +13,10 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import sys
 import threading
 from dataclasses import dataclass
-from time import monotonic
+from time import monotonic, sleep
 
 from ._supervise import is_trio_cache, wait_gone
 
@@ -40,6 +41,7 @@ def leftovers(before: Snapshot, wait: float = LEAK_WAIT_S) -> list[str]:
     """What exists now and did not at ``before``, once ``wait`` seconds have passed."""
     deadline = monotonic() + wait
     problems = _leftover_threads(before.threads, deadline) + _leftover_processes(deadline)
+    problems += _leftover_interpreters(deadline)
     gc.collect()  # the standard library leaves cycles holding pipes (a terminated Pool)
     return problems + _leftover_fds(before.fds)
 
@@ -89,6 +91,21 @@ def _leftover_processes(deadline: float) -> list[str]:
         except psutil.NoSuchProcess:
             pass
     return left
+
+
+def _leftover_interpreters(deadline: float) -> list[str]:
+    """Interpreters besides the main one (PEP 734): a run closes those it made, and one
+    whose thread was still running is destroyed once that thread lets it go."""
+    low = sys.modules.get("_interpreters")  # none made, unless something imported this
+    if low is None:
+        return []
+    main, _ = low.get_main()
+    while True:
+        others = [i for i, _ in low.list_all(require_ready=True) if i != main]
+        if not others or monotonic() >= deadline:
+            return [f"interpreter {i}" for i in others]
+        gc.collect()  # an Interpreter object nobody holds destroys its interpreter
+        sleep(0.01)
 
 
 def _open_fds() -> set[str]:

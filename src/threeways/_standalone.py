@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+import itertools
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -94,6 +95,12 @@ if __name__ == "__main__":  # python this_file.py [name=value ...] [start_method
     method = [a.partition("=")[2] for a in sys.argv[1:] if a.startswith("start_method=")]
     {entry}(Recorder(*method), _params(given))
 '''
+FOOTER_CALL = "    {entry}(Recorder(*method), _params(given))"
+AS_MODULE = """\
+    # another interpreter is sent functions by module name, and its __main__ is not this
+    # file: run the copy of this file imported as a module, which every interpreter finds
+    this = importlib.import_module(Path(__file__).stem)
+    this.{entry}(this.Recorder(*method), this._params(given))"""
 FOOTER_IMPORTS = [("dataclasses", None), ("sys", None), ("typing", "Any")]
 
 
@@ -128,6 +135,8 @@ class _Module:
     """name -> (module, attribute), or (module, None) for ``import module``."""
     checking: list[ast.If] = field(default_factory=list)
     """``if TYPE_CHECKING:`` blocks."""
+    versioned: dict[str, ast.If] = field(default_factory=dict)
+    """Names imported in an ``if sys.version_info ...:`` block (either branch): the block."""
 
 
 def _load(name: str, cache: dict[str, _Module]) -> _Module:
@@ -144,6 +153,10 @@ def _load(name: str, cache: dict[str, _Module]) -> _Module:
             module.checking.append(node)
             for inner in node.body:
                 _bind_imports(module, inner)
+        elif isinstance(node, ast.If) and "version_info" in ast.unparse(node.test):
+            for inner in [*node.body, *node.orelse]:
+                if isinstance(inner, ast.Import | ast.ImportFrom):
+                    module.versioned.update(dict.fromkeys(_imported(inner), node))
         _bind_imports(module, node)
         for bound in _bound_names(node):
             module.defs.setdefault(bound, node)
@@ -163,6 +176,10 @@ def _bind_imports(module: _Module, node: ast.stmt) -> None:
             base = ".".join([*up, *([node.module] if node.module else [])])
         for alias in node.names:
             module.imports[alias.asname or alias.name] = (base, alias.name)
+
+
+def _imported(node: ast.Import | ast.ImportFrom) -> list[str]:
+    return [a.asname or a.name.partition(".")[0] for a in node.names]
 
 
 def _bound_names(node: ast.stmt) -> list[str]:
@@ -221,10 +238,19 @@ class _Script:
     imports: set[tuple[str, str | None, str | None]] = field(default_factory=set)
     """(module, attribute or None, bound name) of every import from outside threeways."""
     checking: list[tuple[_Module, ast.If]] = field(default_factory=list)
+    versioned: list[tuple[_Module, ast.If]] = field(default_factory=list)
+    """Blocks that import one way or another by Python version, copied as they are."""
 
     def want(self, module: _Module, name: str) -> None:
         if name in _PROVIDED and module.name.startswith("threeways"):
             return  # the script's own Recorder and Params stand for threeways'.
+        block = module.versioned.get(name)
+        if block is not None:
+            if (module, block) not in self.versioned:
+                self.versioned.append((module, block))
+                for used in _used_names(block.test):  # sys
+                    self.want(module, used)
+            return
         node = module.defs.get(name)
         if node is not None and not isinstance(node, ast.Import | ast.ImportFrom):
             key = (module.name, id(node))
@@ -274,6 +300,36 @@ class _Script:
                         added = True
             if not added:
                 return
+
+
+def _versioned(module: _Module, block: ast.If, cache: dict[str, _Module]) -> str:
+    """An ``if sys.version_info ...:`` block of imports, as it is, but for an import from
+    threeways, replaced by that module's whole source (a shim such as
+    :mod:`threeways._pep734`, written to stand on its own), indented into the branch."""
+    lines = _segment(module, block).splitlines()
+    first = block.lineno
+    for node in reversed([*block.body, *block.orelse]):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("threeways"):
+            shim = _load(node.module or "", cache)
+            body = [n for n in shim.tree.body if not _preamble(n)]
+            text = _segment(shim, body[0])
+            for before, after in itertools.pairwise(body):  # a blank line around a def
+                defs = ast.FunctionDef | ast.ClassDef
+                gap = "\n\n" if isinstance(before, defs) or isinstance(after, defs) else "\n"
+                text += gap + _segment(shim, after)
+            indented = [" " * node.col_offset + line if line else "" for line in text.split("\n")]
+            assert node.end_lineno is not None
+            lines[node.lineno - first : node.end_lineno - first + 1] = indented
+    return "\n".join(lines)
+
+
+def _preamble(node: ast.stmt) -> bool:
+    """A module's docstring, ``from __future__`` import or ``__all__``."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return True
+    if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+        return True
+    return isinstance(node, ast.Assign) and _bound_names(node) == ["__all__"]
 
 
 def _binds(node: ast.stmt, name: str) -> bool:
@@ -359,6 +415,10 @@ def standalone(sc: Scenario[Any], model: str) -> str:
     ]:
         script.imports.add((source, attribute, attribute))
     script.imports.add(("dataclasses", "dataclass", "dataclass"))
+    footer = FOOTER
+    if any("interpreters" in _segment(m, n) for m, n in script.versioned):
+        footer = FOOTER.replace(FOOTER_CALL, AS_MODULE)
+        script.imports |= {("importlib", None, None), ("pathlib", "Path", "Path")}
     script.imports = {i for i in script.imports if i[0] != "__future__"}
 
     libraries = sorted(
@@ -384,6 +444,8 @@ def standalone(sc: Scenario[Any], model: str) -> str:
     parts = ["\n".join(header).rstrip()]
     for module_, block in script.checking:
         parts.append(_segment(module_, block))
+    for module_, block in script.versioned:
+        parts.append(_versioned(module_, block, script.modules))
 
     def in_order(of: str) -> list[str]:
         """The definitions wanted from module ``of``, in its order; constants that stand
@@ -406,7 +468,7 @@ def standalone(sc: Scenario[Any], model: str) -> str:
     parts.append(_params_class(sc))
     parts.append(recorder)
     parts += in_order(name)
-    text = "\n\n\n".join(parts) + "\n" + FOOTER.replace("{entry}", entry)
+    text = "\n\n\n".join(parts) + "\n" + footer.replace("{entry}", entry)
     _check_unique(text)
     return text
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from . import _processes
 from ._deadlock import Deadlock, Link, Watch, describe
-from ._failure import WorkerError, attribute, leaves
+from ._failure import WorkerError, attribute, from_interpreter, leaves
 from ._trace import RunCancelled, Trace
 
 __all__ = ["GRACE_S", "Stopped", "Supervisor", "is_trio_cache", "wait_gone"]
@@ -275,12 +275,16 @@ class Supervisor:
             if self._old_hook is not None and thread not in _ABANDONED:
                 self._old_hook(args)
             return
-        error = args.exc_value
+        raised = args.exc_value
+        error = None if raised is None else from_interpreter(raised)
+        if error is not raised:  # a call in another interpreter: its sink says whose it was
+            who = self.trace.actor_of(thread.ident or 0) or thread.name
+        else:
+            who = self.trace.workers.get(thread.ident, thread.name)
         if error is None or isinstance(error, SystemExit | RunCancelled):
             return  # as threading's own hook: a thread may end itself with SystemExit
         if self.trace.cancelled:
             return  # the run has failed or was interrupted already: this is an echo of it
-        who = self.trace.workers.get(thread.ident, thread.name)
         self.errors.append(WorkerError.of(who, error, self.trace.now()))
         self._fail()
 
@@ -365,10 +369,14 @@ class Supervisor:
     def main_errors(self, error: BaseException) -> list[WorkerError]:
         """The errors inside what ``main`` raised, each with whose it was."""
         found = []
-        for leaf in leaves(error):
+        for raised in leaves(error):
+            leaf = from_interpreter(raised)
+            if leaf is not raised:  # main's own call in another interpreter
+                who = self.trace.actor_of(threading.get_ident()) or "main"
+            else:
+                who = attribute(leaf, self.trace.workers, self.frames, "main")
             if isinstance(leaf, RunCancelled | Stopped | KeyboardInterrupt | SystemExit):
                 continue
-            who = attribute(leaf, self.trace.workers, self.frames, "main")
             found.append(WorkerError.of(who, leaf, self.trace.now()))
         return found
 
@@ -402,4 +410,4 @@ class Supervisor:
                 slow.append(thread)
                 if not wait_gone(thread, start + max(stop_timeout, GRACE_S)):
                     self._left.append(thread)
-        return sorted(self.trace.workers.get(t.ident, t.name) for t in slow)
+        return sorted(self.trace.actor_of(t.ident or 0) or t.name for t in slow)

@@ -22,10 +22,19 @@ For the failure report the trace also notes, for each worker (a thread, or an as
 trio task), which actor it last recorded as: when a worker raises, the report names that
 actor ("Benz raised ValueError"). A child process that raises writes its error to its sink
 as one more line (see :func:`report_child_failure`), so the parent can name and rebuild it.
+
+Another interpreter of the run's own process (PEP 734, the interpreters model) shares no
+object with the run either, so it records through a ``ChildTrace`` too, with two more
+duties, since an interpreter cannot be terminated and its exception does not cross: when
+the run is cancelled (Ctrl-C, a failure) its next ``record`` raises :class:`RunCancelled`,
+as a thread's does (the trace marks each open sink with a file beside it, ``CANCELLED``);
+and it writes which actor each of its threads records as, so that the harness can name the
+worker whose call failed (a :class:`Worker` line).
 """
 
 from __future__ import annotations
 
+import _thread
 import base64
 import contextlib
 import json
@@ -33,6 +42,7 @@ import os
 import pickle
 import random
 import tempfile
+import threading
 import traceback
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -51,6 +61,7 @@ __all__ = [
     "Recorder",
     "RunCancelled",
     "Trace",
+    "Worker",
     "report_child_failure",
 ]
 
@@ -114,6 +125,18 @@ class ChildFailure(NamedTuple):
             error = ChildProcessError(f"{self.type}: {self.message}")
         error.__cause__ = RemoteTraceback(self.traceback)
         return error
+
+
+class Worker(NamedTuple):
+    """A line of a sink written from another interpreter of the run's process: from now on
+    the OS thread ``thread`` records as ``actor`` there."""
+
+    thread: int
+    actor: str
+
+
+CANCELLED = ".cancelled"
+"""Beside an open sink, a file of this suffix says that the run is cancelled."""
 
 
 class RemoteTraceback(Exception):
@@ -182,9 +205,24 @@ class Trace:
             self._switch()
 
     def cancel(self, why: str = "interrupted") -> None:
-        """Make every later ``record`` raise :class:`RunCancelled`."""
+        """Make every later ``record`` raise :class:`RunCancelled`, in this interpreter and
+        in the run's other interpreters (through a file beside each open sink)."""
         if not self.cancelled:
             self.cancelled = why
+            for path in list(self.sinks):
+                with contextlib.suppress(OSError):
+                    open(path + CANCELLED, "w").close()  # being there is the flag
+
+    def actor_of(self, thread: int) -> str | None:
+        """The actor the OS thread ``thread`` last recorded as, in another interpreter of
+        this process (read from the open sinks) or else in this one; None if it never did."""
+        found = None
+        for path in list(self.sinks):
+            with contextlib.suppress(OSError):
+                for item in _lines(path):
+                    if isinstance(item, Worker) and item.thread == thread:
+                        found = item.actor
+        return found or self.workers.get(thread)
 
     @property
     def mp_context(self) -> DefaultContext:
@@ -216,6 +254,8 @@ class Trace:
             self.sinks.remove(path)
             self._read(path)
             os.unlink(path)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path + CANCELLED)
 
     def snapshot(self) -> list[Event]:
         """Every event so far, child processes' included, by time: a look at a run that
@@ -230,18 +270,26 @@ class Trace:
         for item in _lines(path):
             if isinstance(item, Event):
                 self.events.append(item)
-            else:
+            elif isinstance(item, ChildFailure):
                 self.child_failures.append(item)
+            else:  # a thread of another interpreter: whose it was, as for a thread of ours
+                self.workers[item.thread] = item.actor
 
 
-def _lines(path: str) -> Iterator[Event | ChildFailure]:
-    """What child processes wrote to the sink at ``path``: events and failures."""
+def _lines(path: str) -> Iterator[Event | ChildFailure | Worker]:
+    """What child processes (and other interpreters) wrote to the sink at ``path``: events,
+    failures, and which actor a thread of another interpreter records as."""
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             if not line.endswith("\n"):  # a worker killed mid-write leaves no newline
                 continue
             data = json.loads(line)
-            yield ChildFailure(**data) if isinstance(data, dict) else Event(*data)
+            if isinstance(data, list):
+                yield Event(*data)
+            elif "thread" in data:
+                yield Worker(**data)
+            else:
+                yield ChildFailure(**data)
 
 
 def _switcher(seed: int | None) -> Callable[[], None] | None:
@@ -265,14 +313,18 @@ def _no_worker() -> None:
 
 _sink: ChildTrace | None = None
 """The sink of the run this process belongs to, if it is a run's child process."""
+_ANOTHER_INTERPRETER = not getattr(_thread, "_is_main_interpreter", lambda: True)()
+"""Whether this module runs in another interpreter than the process's main one (PEP 734:
+each interpreter imports its modules afresh, so each has this flag of its own)."""
 
 
 class ChildTrace:
-    """A picklable recorder for child processes (see the module docstring).
+    """A picklable recorder for child processes and other interpreters (see the module
+    docstring).
 
     Pass it to a ``Process`` as an argument, or to a ``Pool`` through ``initargs``
     (a pool pickles task arguments, and this is picklable, but passing it once per
-    worker is cheaper).
+    worker is cheaper); to an interpreter as an argument of ``call``.
     """
 
     def __init__(
@@ -292,6 +344,7 @@ class ChildTrace:
         self._switch: Callable[[], None] | None = None
         self._fd = -1
         self._pid = -1
+        self._actors: dict[int, str] = {}
         self.last_actor: str | None = None
         _sink = self  # a forked child inherits it: it knows where to report a failure
 
@@ -303,8 +356,11 @@ class ChildTrace:
         self._path, self._t0, self.start_method, self._fail_at, self._noise = state
         self._switch = None
         self._fd = self._pid = -1
+        self._actors = {}
         self.last_actor = None
         _sink = self
+        if _ANOTHER_INTERPRETER:  # its threads' errors to the run, as a child process's
+            threading.excepthook = _report_thread_error
 
     @property
     def mp_context(self) -> DefaultContext:
@@ -323,7 +379,9 @@ class ChildTrace:
             os.close(self._fd)
 
     def record(self, actor: str, action: str, detail: Any = "") -> None:
-        """Record that ``actor`` did ``action`` now, from any process."""
+        """Record that ``actor`` did ``action`` now, from any process or interpreter."""
+        if _ANOTHER_INTERPRETER:  # which cannot be stopped from outside
+            self._in_interpreter(actor)
         self.last_actor = actor
         if self._fail_at is not None:  # only when a fault is injected: no call per event
             _check_fault(self._fail_at, actor, action)
@@ -331,13 +389,34 @@ class ChildTrace:
         if self._switch is not None:
             self._switch()
 
+    def _in_interpreter(self, actor: str) -> None:
+        """An interpreter cannot be stopped from outside: raise RunCancelled once the run is
+        cancelled, as a thread's ``record`` does; and note whose this thread's events are."""
+        if os.path.exists(self._path + CANCELLED):
+            raise RunCancelled
+        thread = threading.get_ident()  # the OS thread's: the same in every interpreter
+        if self._actors.get(thread) != actor:
+            self._actors[thread] = actor
+            self._write(Worker(thread, actor)._asdict())
+
     def _write(self, data: Any) -> None:
+        line = (json.dumps(data, separators=(",", ":")) + "\n").encode()
+        if _ANOTHER_INTERPRETER:  # closed without a word to us:
+            try:  # keep no fd open in it
+                fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
+            except FileNotFoundError:
+                raise RunCancelled from None  # the run is over: stop, as once it is cancelled
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+            return
         if self._pid != os.getpid():  # first line from this process: open our own fd
             self._fd = os.open(self._path, os.O_WRONLY | os.O_APPEND)
             self._pid = os.getpid()
             if self._noise is not None:  # each process a sequence of its own
                 self._switch = _switcher(self._noise ^ os.getpid())
-        os.write(self._fd, (json.dumps(data, separators=(",", ":")) + "\n").encode())
+        os.write(self._fd, line)
 
 
 def report_child_failure(error: BaseException, process: str) -> bool:
@@ -355,7 +434,7 @@ def report_child_failure(error: BaseException, process: str) -> bool:
         pickled = None
     failure = ChildFailure(
         t=perf_counter() - sink._t0,
-        actor=sink.last_actor or process,
+        actor=sink._actors.get(threading.get_ident()) or sink.last_actor or process,
         process=process,
         type=type(error).__qualname__,
         message=str(error),
@@ -364,3 +443,15 @@ def report_child_failure(error: BaseException, process: str) -> bool:
     )
     sink._write(failure._asdict())
     return True
+
+
+def _report_thread_error(args: threading.ExceptHookArgs) -> None:
+    """``threading.excepthook`` in another interpreter of a run: a thread of its own that
+    raises is reported to the run, as a child process's error is (the run's own hook, in
+    the main interpreter, does not see it)."""
+    error = args.exc_value
+    if error is None or isinstance(error, SystemExit | RunCancelled):
+        return
+    name = args.thread.name if args.thread is not None else "a thread"
+    if not report_child_failure(error, name):
+        threading.__excepthook__(args)

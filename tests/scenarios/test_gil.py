@@ -10,13 +10,14 @@ import pytest
 import trio
 
 import threeways
-from threeways import Event, Trace
+from threeways import Event, InjectedFault, Recorder, RunFailed, Trace
+from threeways._support import join_all
 from threeways.scenarios.gil import CHECK_EVERY, calibrated, count_down, work_size
 from threeways.scenarios.gil import _asyncio as gil_asyncio
 from threeways.scenarios.gil import _threading as gil_threading
 from threeways.scenarios.gil import _trio as gil_trio
 
-from ..conftest import FAST
+from ..conftest import FAST, NEEDS_INTERPRETERS, fast_run
 
 SC = threeways.get_scenario("gil")
 SMALL = {"jobs": 2, "parts": 3, "work": 2_000, **FAST}
@@ -219,3 +220,75 @@ def test_trio_cancelling_the_scope_stops_its_thread() -> None:
     trace = _Started()
     trio.run(_cancel_trio_job, trace)
     assert trace.actions == ["starts"]  # and no part done
+
+
+@NEEDS_INTERPRETERS
+def test_interpreters_measure_their_speed_up_and_start_up() -> None:
+    # the at-once phases run in interpreters, and their numbers are measured (not compared)
+    numbers = fast_run("gil", "interpreters").measurements
+    for phase in ("cpu in interpreters", "io in interpreters"):
+        assert phase in numbers["speed-up"] and numbers["start-up (s)"][phase] >= 0
+
+
+@NEEDS_INTERPRETERS
+def test_interpreters_stop_their_cpu_jobs_when_main_stops_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # when main stops waiting (its timeout, like Ctrl-C), it fills the stop queue, and the
+    # job in its interpreter ends at its next look (else it would run for hours); or at
+    # its next record, which raises RunCancelled once the run's sink is gone
+    from threeways._failure import from_interpreter
+    from threeways.scenarios.gil import _interpreters as gil_interpreters
+
+    raised: list[BaseException] = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: raised.append(args.exc_value))
+    before = set(threading.enumerate())
+    p = SC.params(jobs=1, timeout=0.0)
+    with pytest.raises(TimeoutError):
+        gil_interpreters._at_once(Trace(), "cpu", gil_interpreters._cpu_job, FOREVER, p)
+    for thread in set(threading.enumerate()) - before:
+        thread.join(30)
+        assert not thread.is_alive()
+    assert all(isinstance(from_interpreter(e), threeways.RunCancelled) for e in raised), raised
+
+
+def _one_fails_one_computes(trace: Recorder, p: Any) -> None:
+    """Two CPU jobs in interpreters, with no stop flag: only the recorder can stop them."""
+    from threeways.scenarios.gil import _interpreters as gil_interpreters
+
+    interpreters = gil_interpreters.interpreters
+    with trace.child_sink() as sink:
+        workers = [interpreters.create() for _ in range(2)]
+        try:
+            job = gil_interpreters._cpu_job
+            threads = [w.call_in_thread(job, sink, i, 10**7, p) for i, w in enumerate(workers, 1)]
+            join_all(threads, p.timeout)
+        finally:
+            for worker in workers:
+                if not worker.is_running():
+                    worker.close()
+
+
+@NEEDS_INTERPRETERS
+def test_an_interpreters_error_is_its_workers_and_stops_the_others() -> None:
+    # job 2 fails in its interpreter: the run names it with its own exception type, and
+    # job 1, which cannot be killed, stops at its next record instead of doing 20 parts
+    with pytest.raises(RunFailed) as failed:
+        threeways.run(
+            "gil",
+            "interpreters",
+            implementation=_one_fails_one_computes,
+            fail_at="cpu job 2 starts",
+            parts=20,
+            timeout=60.0,
+        )
+    failure = failed.value.result.failure
+    assert failure is not None and failure.kind == "error"
+    assert (
+        failure.errors[0].line()
+        == "cpu job 2 raised InjectedFault: injected at 'cpu job 2' 'starts'"
+    )
+    assert [type(e) for e in failed.value.exceptions] == [InjectedFault]
+    assert "ExecutionFailed" in failure.errors[0].traceback  # what the thread got: its cause
+    parts = [e for e in failed.value.result.events if e.action == "has done part"]
+    assert len(parts) < 20

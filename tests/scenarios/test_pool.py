@@ -12,7 +12,7 @@ import pytest
 import threeways
 from threeways import Event
 
-from ..conftest import FAST
+from ..conftest import FAST, NEEDS_INTERPRETERS
 
 SC = threeways.get_scenario("pool")
 
@@ -155,3 +155,27 @@ def test_timeline_marks_each_callback_as_a_moment() -> None:
     spans = SC.timeline(events, SC.params(jobs=2))
     assert [(s.actor, s.start) for s in spans] == [("callback", 0.1), ("error callback", 0.9)]
     assert all(s.end - s.start < 0.001 for s in spans)
+
+
+@NEEDS_INTERPRETERS
+def test_an_interpreter_pools_job_error_comes_back_as_the_jobs_own() -> None:
+    # each job runs in one of the pool's interpreters (never the main one, 0), its ValueError
+    # is pickled back as itself, and the callbacks run in the pool's threads, as threading's
+    result = threeways.run("pool", "interpreters", jobs=5, size=2, fail=4, **FAST)
+    assert result.ok, result.violations
+    seen = [e.detail for e in result.events if e.action == "sees error"]
+    assert seen == [{"job": 4, "error": "ValueError: job 4 failed"}]
+    on = {e.detail["on"] for e in result.events if e.action == "starts"}
+    assert 1 <= len(on) <= 2 and "interpreter 0" not in on, on
+    threads = {e.detail["thread"] for e in result.events if e.action.startswith("gets ")}
+    assert all(t.startswith("pool_") or t == "MainThread" for t in threads), threads
+
+
+@NEEDS_INTERPRETERS
+def test_a_stuck_interpreter_pool_times_out_instead_of_hanging() -> None:
+    # the same bound as for the thread pool: main says it waits, the jobs are cut short
+    with pytest.raises(threeways.RunFailed) as failed:
+        threeways.run("pool", "interpreters", jobs=4, size=2, tick=0.25, timeout=0.05)
+    failure = failed.value.result.failure
+    assert failure is not None and failure.kind == "timeout", failure
+    assert failure.still_running[-1][1:3] == ("main", "waits for every result"), failure

@@ -11,7 +11,7 @@ import pytest
 import threeways
 from threeways import Event
 
-from ..conftest import FAST, fast_run
+from ..conftest import FAST, NEEDS_INTERPRETERS, fast_run
 
 SC = threeways.get_scenario("process_info")
 
@@ -33,6 +33,7 @@ def _who(kind: str, started_by: str, pid: int, tid: int, **more: Any) -> dict[st
         "thread": "MainThread",
         "tid": tid,
         "task": more.get("task"),
+        **more,
     }
 
 
@@ -183,3 +184,34 @@ def test_each_model_asks_who_it_is_itself(model: str, calls: list[str]) -> None:
     # the lesson is in the model's file: the calls that say where a worker lives
     source = Path(SC.source_path(model)).read_text(encoding="utf-8")
     assert [c for c in calls if c not in source] == []
+
+
+@NEEDS_INTERPRETERS
+def test_an_interpreter_is_no_process_but_has_its_own_modules() -> None:
+    # each interpreter worker reports the main pid, an interpreter id and a sys.modules of
+    # its own (the main one is interpreter 0), and runs in a thread it did not start: not
+    # the main thread, though main_thread() there is the process's
+    reports = {
+        e.actor: e.detail
+        for e in fast_run("process_info", "interpreters").events
+        if e.action == "reports"
+    }
+    main = reports.pop("main")
+    workers = [w for w in reports.values() if w["kind"] == "interpreter"]
+    assert len(workers) == SC.params().workers
+    assert main["interpreter"] == 0 and {w["pid"] for w in workers} == {main["pid"]}
+    assert len({w["interpreter"] for w in workers} - {0}) == len(workers)
+    assert main["modules"] not in {w["modules"] for w in workers}
+    assert not any(w["main thread"] for w in workers) and main["main thread"]
+    helpers = [h for h in reports.values() if h["kind"] == "thread"]
+    assert helpers and {h["pid"] for h in helpers} == {main["pid"]}
+
+
+def test_an_interpreter_in_another_process_is_caught() -> None:
+    # the invariant: an interpreter lives in its starter's process, with its own id
+    main = ("main", _who("main", "", 1, 1, interpreter=0, modules=10))
+    wrong = ("Ada", _who("interpreter", "main", 2, 2, interpreter=0, modules=10))
+    problems = _violations(main, wrong)
+    assert any("is in process 2" in p for p in problems)
+    assert any("starter's interpreter 0" in p for p in problems)
+    assert any("starter's modules 10" in p for p in problems)

@@ -17,7 +17,7 @@ import trio.testing
 import threeways
 from threeways import Event
 
-from ..conftest import FAST
+from ..conftest import FAST, NEEDS_INTERPRETERS
 
 if TYPE_CHECKING:
     from multiprocessing.queues import Queue
@@ -125,3 +125,12 @@ def test_two_dogs_on_one_receive_end_break_without_clones() -> None:
     trio.run(meal, True)
     with pytest.RaisesGroup(trio.ClosedResourceError):
         trio.run(meal, False)
+
+
+@NEEDS_INTERPRETERS
+def test_a_cross_interpreter_queue_has_room_as_queue_queue_has() -> None:
+    # interpreters.create_queue(maxsize) pushes back as queue.Queue does, and 0 is no limit
+    bounded = threeways.run("producer_consumer", "interpreters", buffer=1, **FAST)
+    assert bounded.ok, (bounded.observable, bounded.violations)
+    unbounded = threeways.run("producer_consumer", "interpreters", buffer=0, **FAST)
+    assert unbounded.ok and unbounded.measurements["cook waited for room"] == 0

@@ -12,7 +12,7 @@ from functools import cache
 from time import perf_counter
 from typing import Any
 
-from threeways._protocol import Mark, Scenario, Span, param
+from threeways._protocol import MODELS, Mark, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
 from threeways._trace import Event
 
@@ -128,12 +128,23 @@ take turns, every 5 ms, far finer than the picture can show; they never run side
 
 A thread cannot be cancelled: a CPU job in a thread looks at a stop flag every 2**14
 steps and ends itself when it is set (see count_down). A process can be terminated.
+
+interpreters (Python 3.13+, PEP 734): several interpreters in one process, each with its
+own GIL, so the CPU jobs speed up with the cores as processes do, without leaving the
+process. An interpreter shares no object with another: the job and its arguments are
+pickled into it, and the stop flag is a cross-interpreter queue (full means stop), since an
+Event cannot cross. An interpreter is made in milliseconds, but then imports the modules
+its job needs afresh, as a spawned process does: its start-up is close to a spawned
+process's, far above a thread's. Like a thread, it cannot be killed: its CPU job looks at
+the stop flag.
 """
+    models = (*MODELS, "interpreters")
     uses = {
         "threading": "a Thread per job: I/O overlaps, CPU takes turns on the GIL",
         "multiprocessing": "a Process per job: an interpreter and a GIL each",
         "asyncio": "CPU jobs via to_thread (the GIL holds) and a ProcessPoolExecutor; I/O tasks",
         "trio": "CPU jobs via to_thread.run_sync and anyio.to_process.run_sync; I/O tasks",
+        "interpreters": "an interpreter per job (PEP 734), call_in_thread: a GIL each",
     }
     parameters = Params
 

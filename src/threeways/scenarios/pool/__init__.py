@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from threeways._protocol import MODELS, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._trace import Event
 
 JOB_TICKS = 2
@@ -66,12 +66,20 @@ instead cancel every other job at the first error, so the jobs' errors are kept 
 multiprocessing.Pool.join() has no timeout, and a pool whose worker dies can hang for
 ever (gh-96062): so wait on every result with a timeout, join only once all are in, and
 let `with Pool(...)` terminate the pool if anything goes wrong.
+
+interpreters (Python 3.13+, PEP 734): InterpreterPoolExecutor is a ThreadPoolExecutor
+whose threads each run their jobs in an interpreter of their own, in one process, each
+with its own GIL. submit pickles the job and its arguments into the interpreter, and its
+result or its exception back (the job's own ValueError, its cause an ExecutionFailed); the
+callback runs as in the thread pool, in the pool thread that finished the job.
 """
+    models = (*MODELS, "interpreters")
     uses = {
         "threading": "ThreadPoolExecutor(3), add_done_callback, wait(timeout)",
         "multiprocessing": "Pool(3).apply_async(callback=, error_callback=), close(), join()",
         "asyncio": "a task per job, Semaphore(3), add_done_callback, gather(return_exceptions=)",
         "trio": "a nursery, CapacityLimiter(3), except Exception; the callback is the next line",
+        "interpreters": "InterpreterPoolExecutor(3), add_done_callback, wait(timeout)",
     }
     parameters = Params
 

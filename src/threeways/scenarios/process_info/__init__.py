@@ -8,8 +8,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from threeways._protocol import MODELS, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -21,6 +21,7 @@ KIND_STATES = {
     "process": "a process",
     "thread": "a thread",
     "task": "a task",
+    "interpreter": "an interpreter",
 }
 """What each kind of worker is drawn as on the timeline: where it lives, at a glance."""
 
@@ -75,12 +76,23 @@ Each model asks in its own `_who_am_i` (os.getpid(), os.getppid(),
 threading.get_native_id(), and parent_process() or the current task where the model has
 them), and the timeline draws each lane as what it is: the main program, a process, a
 thread or a task.
+
+interpreters (Python 3.13+, PEP 734): an interpreter is not a process either. Each worker
+reports the main pid, an interpreter id of its own (the main interpreter is 0), a
+sys.modules of its own (it imports its modules afresh) and, unseen, a GIL of its own. It
+runs in the thread that calls it (call_in_thread starts one), a thread it did not start:
+there threading.current_thread() is a "Dummy" thread, main_thread() the process's, and
+threading.get_ident() the OS thread's, the same in every interpreter. Interpreter ids are
+never reused, so no barrier is needed; nor could one cross (an interpreter shares no
+object with another).
 """
+    models = (*MODELS, "interpreters")
     uses = {
         "threading": "Thread(name=...); a Barrier keeps them alive together; threads inside",
         "multiprocessing": "Process, parent_process(); a Barrier keeps them alive; a thread inside",
         "asyncio": "TaskGroup.create_task(name=...); a TaskGroup inside each task",
         "trio": "nursery.start_soon(name=...); a nursery inside each task",
+        "interpreters": "interpreters.create(), call_in_thread; a thread inside each",
     }
     parameters = Params
 
@@ -89,6 +101,7 @@ thread or a task.
         "a process has its own pid, whose parent is its starter",
         "a thread runs in its starter's process, in a thread of its own",
         "a task runs in the main thread, as a task of its own",
+        "an interpreter runs in its starter's process, with its own id and modules",
     )
 
     def expected(self, p: Params) -> dict[str, object]:
@@ -115,6 +128,8 @@ thread or a task.
             "process": f"pid {who['pid']}, parent {who.get('parent')}" + _os_parent(who),
             "thread": f"thread {who['tid']} in pid {who['pid']}",
             "task": f"task {task} in thread {who['tid']}",
+            "interpreter": f"interpreter {who.get('interpreter')} in pid {who['pid']}, "
+            f"thread {who['tid']} ({who['thread']})",
         }.get(who["kind"], str(who))
         if who["kind"] == "main" and task:
             where += f", task {task.rsplit('.', 1)[-1]}"  # trio: main's qualified name
@@ -181,6 +196,12 @@ def _check(
             yield f"thread {name} is in process {who['pid']}, not its starter's {starter['pid']}"
         if who["tid"] == starter["tid"]:
             yield f"thread {name} runs in its starter's thread {who['tid']}"
+    elif who["kind"] == "interpreter":
+        if who["pid"] != starter["pid"]:
+            yield f"interpreter {name} is in process {who['pid']}, not {starter['pid']}"
+        for own in ("interpreter", "modules"):
+            if who[own] == starter[own]:
+                yield f"interpreter {name} has its starter's {own} {who[own]}"
     elif who["kind"] == "task":
         if (who["pid"], who["tid"]) != (main["pid"], main["tid"]):
             yield f"task {name} runs outside the main thread, in {who['pid']}/{who['tid']}"
@@ -192,7 +213,7 @@ def _check(
 
 def _distinct(workers: list[tuple[str, dict[str, Any]]]) -> Iterator[str]:
     """Workers alive together differ: processes by pid, threads by thread, tasks by name."""
-    key = {"process": "pid", "thread": "tid", "task": "task"}
+    key = {"process": "pid", "thread": "tid", "task": "task", "interpreter": "interpreter"}
     seen = Counter((w["kind"], w.get(key[w["kind"]])) for _, w in workers if w["kind"] in key)
     for (kind, value), n in sorted(seen.items(), key=str):
         if n > 1:

@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from threeways._protocol import MODELS, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -65,13 +65,22 @@ A buffer of 0 means opposite things: queue.Queue(0), asyncio.Queue(0) and
 multiprocessing's Queue(0) have no limit at all, so the cook never waits; trio's
 open_memory_channel(0) has no room at all, so each send waits until a dog takes that
 very bone (a rendezvous). Try --buffer 0 and count the cook's waits in each model.
+
+interpreters (Python 3.13+, PEP 734): the cook and each dog run in an interpreter of their
+own, in one process. Interpreters share no object, so neither a queue.Queue nor a Lock can
+pass between them: interpreters.create_queue() makes a queue that lives outside them all,
+and the queue itself crosses when passed to call. A bone (an int) or None crosses as it is,
+being shareable; anything else would be pickled. Its put and get wait by polling every
+10 ms, with timeouts in whole seconds.
 """
+    models = (*MODELS, "interpreters")
     uses = {
         "threading": "queue.Queue(maxsize) and a None sentinel per dog",
         "multiprocessing": "multiprocessing Queue(maxsize) and a None sentinel per dog",
         "asyncio": "asyncio.Queue(maxsize) and a None sentinel per dog",
         "trio": "trio.open_memory_channel(buffer), a receive clone per dog; closing the send "
         "end ends the dogs' loops",
+        "interpreters": "interpreters.create_queue(maxsize), an interpreter each, a None per dog",
     }
     parameters = Params
 
