@@ -120,17 +120,17 @@ def test_every_shipped_implementation_copied_out_passes(
         assert report.ok, "\n".join(p for r in report.failed for p in r.problems)
         return
     monkeypatch.syspath_prepend(str(tmp_path))  # a spawned child finds it by name too
-    module = importlib.import_module(path.stem)
-    monkeypatch.setitem(sys.modules, path.stem, module)  # forgotten after the test
     before = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)
     error = None
     try:
+        module = importlib.import_module(path.stem)
         result = threeways.run(name, model, implementation=module.main, noise=1, **FAST_TICK)
     except threeways.RunFailed as failed:
         error, result = failed, failed.result
     finally:
         sys.setswitchinterval(before)
+        sys.modules.pop(path.stem, None)  # forgotten after the test
     assert _verdict(result, str(path), error)["problems"] == []
 
 

@@ -175,7 +175,7 @@ def test_an_interpreter_pools_job_error_comes_back_as_the_jobs_own() -> None:
 def test_a_stuck_interpreter_pool_times_out_instead_of_hanging() -> None:
     # the same bound as for the thread pool: main says it waits, the jobs are cut short
     with pytest.raises(threeways.RunFailed) as failed:
-        threeways.run("pool", "interpreters", jobs=4, size=2, tick=0.25, timeout=0.05)
+        threeways.run("pool", "interpreters", jobs=4, size=2, tick=1.0, timeout=0.4)
     failure = failed.value.result.failure
     assert failure is not None and failure.kind == "timeout", failure
     assert failure.still_running[-1][1:3] == ("main", "waits for every result"), failure
