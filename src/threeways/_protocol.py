@@ -28,6 +28,7 @@ go in :meth:`Scenario.measure`, never in the observable.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import importlib.util
 import itertools
@@ -152,22 +153,29 @@ class Params:
     @classmethod
     def specs(cls) -> tuple[Param, ...]:
         """The parameters, scenario-specific ones first, then ``tick`` and ``timeout``."""
-        hints = typing.get_type_hints(cls)
-        fields = sorted(dataclasses.fields(cls), key=lambda f: f.name in ("tick", "timeout"))
-        return tuple(
-            Param(
-                f.name,
-                hints[f.name],
-                f.default,
-                f.metadata.get("help", ""),
-                f.metadata.get("min"),
-                f.metadata.get("max"),
-            )
-            for f in fields
-        )
+        return _specs(cls)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+
+@functools.cache
+def _specs(cls: type[Params]) -> tuple[Param, ...]:
+    # Cached: resolving the type hints takes longer than many a run at tick 0, and every
+    # Params checks itself against them.
+    hints = typing.get_type_hints(cls)
+    fields = sorted(dataclasses.fields(cls), key=lambda f: f.name in ("tick", "timeout"))
+    return tuple(
+        Param(
+            f.name,
+            hints[f.name],
+            f.default,
+            f.metadata.get("help", ""),
+            f.metadata.get("min"),
+            f.metadata.get("max"),
+        )
+        for f in fields
+    )
 
 
 P = TypeVar("P", bound=Params)

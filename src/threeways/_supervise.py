@@ -201,6 +201,9 @@ class Supervisor:
     # ---------------------------------------------------------------- setting up
 
     def __enter__(self) -> Supervisor:
+        # first: a thread keeps the excepthook there was when it was made, and the watching
+        # thread, shared by later runs, must not keep this run (its processes) alive
+        self._before.add(self._watch.start())  # the harness's own: not one of the run's
         self._old_hook = threading.excepthook
         threading.excepthook = self._excepthook
         _processes.started = self._processes
@@ -213,7 +216,6 @@ class Supervisor:
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         )
         self._main_running = True
-        self._before.add(self._watch.start())  # the harness's own: not one of the run's
         return self
 
     def main_done(self) -> None:
