@@ -21,8 +21,8 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 from time import monotonic, sleep
+from typing import Any
 
 from ._trace import Event
 

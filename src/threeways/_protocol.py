@@ -28,7 +28,6 @@ go in :meth:`Scenario.measure`, never in the observable.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import importlib
 import importlib.util
 import itertools
@@ -156,16 +155,21 @@ class Params:
         return _specs(cls)
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # not dataclasses.asdict, which deep-copies: every value is a plain scalar
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
-@functools.cache
+_SPECS: dict[type[Params], tuple[Param, ...]] = {}
+"""Each Params class's parameters, found once: resolving the type hints takes longer than
+many a run at tick 0, and every Params checks itself against them."""
+
+
 def _specs(cls: type[Params]) -> tuple[Param, ...]:
-    # Cached: resolving the type hints takes longer than many a run at tick 0, and every
-    # Params checks itself against them.
+    if cls in _SPECS:
+        return _SPECS[cls]
     hints = typing.get_type_hints(cls)
     fields = sorted(dataclasses.fields(cls), key=lambda f: f.name in ("tick", "timeout"))
-    return tuple(
+    specs = _SPECS[cls] = tuple(
         Param(
             f.name,
             hints[f.name],
@@ -176,6 +180,7 @@ def _specs(cls: type[Params]) -> tuple[Param, ...]:
         )
         for f in fields
     )
+    return specs
 
 
 P = TypeVar("P", bound=Params)

@@ -123,6 +123,9 @@ def _trio_worker() -> Callable[[], Hashable]:
     return worker
 
 
+_LOGGERS = (logging.getLogger("asyncio"), logging.getLogger("concurrent.futures"))
+"""Where the standard library logs what happened to a run's workers (see ``logs``)."""
+
 _TASKS: dict[str, Callable[[], Callable[[], Hashable]]] = {
     "asyncio": _asyncio_worker,
     "trio": _trio_worker,
@@ -336,13 +339,12 @@ class Supervisor:
             self.errors.append(WorkerError.of(who, error, self.trace.now()))
             return False  # reported with the run: not printed as well
 
-        loggers = [logging.getLogger(name) for name in ("asyncio", "concurrent.futures")]
-        for logger in loggers:
+        for logger in _LOGGERS:
             logger.addFilter(capture)
         try:
             yield
         finally:
-            for logger in loggers:
+            for logger in _LOGGERS:
                 logger.removeFilter(capture)
 
     def _worker(self) -> Hashable:

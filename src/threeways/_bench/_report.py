@@ -56,14 +56,19 @@ def _rows(figures: Iterable[Figure]) -> list[list[str]]:
 
 
 def _overhead_rows(figures: Iterable[Figure]) -> tuple[list[str], list[list[str]]]:
-    """The overhead ratios as scenario rows and model columns (the medians)."""
+    """The overhead ratios as scenario rows and model columns: the median CPU ratio, and
+    the wall one in brackets."""
     chosen = [f for f in figures if f.benchmark == "overhead"]
     models = list(dict.fromkeys(f.model for f in chosen))
-    cells: dict[str, dict[str, str]] = {}
-    for f in chosen:
-        text = "-" if f.median is None else f"{f.median:.2f}"
-        cells.setdefault(f.variant, {})[f.model] = text
-    return models, [[name, *(row.get(m, "") for m in models)] for name, row in cells.items()]
+    medians = {(f.variant, f.model, f.metric): f.median for f in chosen}
+    rows = []
+    for name in dict.fromkeys(f.variant for f in chosen):
+        row = [name]
+        for model in models:
+            cpu, wall = (medians.get((name, model, m)) for m in ("cpu ratio", "wall ratio"))
+            row.append("-" if cpu is None or wall is None else f"{cpu:.2f} ({wall:.2f})")
+        rows.append(row)
+    return models, rows
 
 
 COLUMNS = ("benchmark", "model", "variant", "n", "median", "min", "max", "unit")
@@ -82,7 +87,7 @@ def print_tables(out: Console, machine: dict[str, Any], figures: Sequence[Figure
         out.print(table)
     models, overhead = _overhead_rows(figures)
     if overhead:
-        table = Table("overhead at tick=0 (harness / bare, median)", *models)
+        table = Table("overhead at tick=0: CPU (wall)", *models)
         for column in table.columns[1:]:
             column.justify = "right"
         for row in overhead:
@@ -97,7 +102,7 @@ def markdown(machine: dict[str, Any], figures: Sequence[Figure]) -> str:
     lines += ["| " + " | ".join(row) + " |" for row in _rows(figures)]
     models, overhead = _overhead_rows(figures)
     if overhead:
-        lines += ["", "| overhead at tick=0 | " + " | ".join(models) + " |"]
+        lines += ["", "| overhead at tick=0: CPU (wall) | " + " | ".join(models) + " |"]
         lines += ["|---|" + "---:|" * len(models)]
         lines += ["| " + " | ".join(row) + " |" for row in overhead]
     return "\n".join(lines) + "\n"
