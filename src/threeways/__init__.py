@@ -14,14 +14,16 @@ to behave alike::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ._check import Report, Unusable, check
 from ._failure import Failure, RunFailed, WorkerError
 from ._protocol import MODELS, Mark, Observable, Param, Params, Result, Scenario, Span, param
 from ._registry import UnknownName, get_scenario, scenarios
 from ._run import run, start_methods
 from ._trace import ChildTrace, Event, InjectedFault, Recorder, RunCancelled, Trace
+
+if TYPE_CHECKING:
+    from ._check import Report, Unusable, check
 
 __all__ = [
     "MODELS",
@@ -55,10 +57,15 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    # Terminal rendering pulls in rich: import it only when asked, so that spawned
-    # worker processes, which import this package, start quickly.
+    # Terminal rendering pulls in rich, exercise mode the ast and subprocess modules:
+    # import them only when asked, so that spawned worker processes, which import this
+    # package, start quickly.
     if name == "print_results":
         from ._render import print_results
 
         return print_results
+    if name in ("Report", "Unusable", "check"):
+        from . import _check
+
+        return getattr(_check, name)
     raise AttributeError(f"module 'threeways' has no attribute {name!r}")

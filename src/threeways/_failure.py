@@ -17,6 +17,7 @@ import multiprocessing
 import queue
 import re
 import subprocess
+import sys
 import threading
 import traceback
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -36,34 +37,31 @@ SHOWN = 4
 Kind = Literal["error", "timeout", "deadlock"]
 
 
-def _timeout_types() -> tuple[type[BaseException], ...]:
-    types: list[type[BaseException]] = [
-        TimeoutError,  # threading joins, concurrent.futures, asyncio.timeout (3.11+)
-        multiprocessing.TimeoutError,  # AsyncResult.get(timeout)
-        queue.Empty,  # get(timeout=) that timed out
-        queue.Full,
-        subprocess.TimeoutExpired,  # Popen.wait(timeout)
-        threading.BrokenBarrierError,  # a Barrier's wait(timeout) ran out (or it was broken)
-    ]
-    try:
-        import trio
-
-        types.append(trio.TooSlowError)
-        import asyncio
-
-        types.append(asyncio.BrokenBarrierError)
-    except ImportError:  # pragma: no cover - trio is a dependency
-        pass
-    return tuple(types)
-
-
-TIMEOUTS = _timeout_types()
-"""The exceptions with which each model says that a wait ran out of time."""
+TIMEOUTS: tuple[type[BaseException], ...] = (
+    TimeoutError,  # threading joins, concurrent.futures, asyncio.timeout (3.11+)
+    multiprocessing.TimeoutError,  # AsyncResult.get(timeout)
+    queue.Empty,  # get(timeout=) that timed out
+    queue.Full,
+    subprocess.TimeoutExpired,  # Popen.wait(timeout)
+    threading.BrokenBarrierError,  # a Barrier's wait(timeout) ran out (or it was broken)
+)
+"""The exceptions with which the standard library says that a wait ran out of time."""
+LIBRARY_TIMEOUTS = (("trio", "TooSlowError"), ("asyncio", "BrokenBarrierError"))
+"""The same in a library: (module, exception). Looked up only once the library has been
+imported (no error of its can exist before), so that a process that never uses it, a
+spawned worker of the multiprocessing model, does not import trio (half of its start-up)
+just to know the name of an error."""
 
 
 def is_timeout(error: BaseException) -> bool:
     """Whether ``error`` is a model's way of saying that a wait ran out of time."""
-    return isinstance(error, TIMEOUTS)
+    if isinstance(error, TIMEOUTS):
+        return True
+    for module, name in LIBRARY_TIMEOUTS:
+        library = sys.modules.get(module)
+        if library is not None and isinstance(error, getattr(library, name)):
+            return True
+    return False
 
 
 def leaves(error: BaseException) -> list[BaseException]:

@@ -16,6 +16,7 @@ something out of its time (reading the memory of a hundred processes) is timed b
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import platform
 import statistics
@@ -30,13 +31,33 @@ from typing import Any
 
 __all__ = [
     "BENCHMARKS",
+    "IO_SIZES",
+    "STOP",
     "TABLE",
+    "TIMEOUT_S",
+    "UNITS",
     "Config",
     "Figure",
+    "Hold",
+    "Model",
+    "burn",
+    "cap",
+    "cores",
+    "count_loop",
+    "echo_loop",
+    "figure",
+    "io_figures",
     "machine",
+    "per_second",
+    "read",
+    "resident",
     "run",
+    "skipped",
+    "speed_ups",
     "summary",
     "timings",
+    "traced",
+    "unique",
 ]
 
 BENCHMARKS: tuple[str, ...] = (
@@ -69,7 +90,7 @@ class Config:
     cpu_work: int = 3_000_000
     """cpu-scaling: loop steps in the whole job, shared out among the workers."""
     io_cap: int | None = None
-    """io-scaling: no model holds more waits than this (``--quick``)."""
+    """io-scaling with ``--quick``: a tenth of each model's cap, and at most this."""
     io_repeats: int = 3
     overhead_pairs: int = 5
     """overhead: how many (harness, bare) pairs of runs per scenario and model."""
@@ -136,7 +157,20 @@ def figure(
 
 
 def skipped(model: str, benchmark: str, n: int, unit: str, why: str, **more: Any) -> Figure:
+    """A figure not measured, and why."""
     return Figure(model, benchmark, n, unit, None, None, None, 0, skipped=why, **more)
+
+
+def read(lines: Iterable[str]) -> tuple[dict[str, Any], list[Figure]]:
+    """What ``bench --json`` printed (``docs/bench.jsonl``): the machine, and the figures."""
+    found: list[Figure] = []
+    machine: dict[str, Any] = {}
+    for line in lines:
+        if line.strip():
+            data = json.loads(line)
+            machine = data.pop("machine", machine)
+            found.append(Figure(**data))
+    return machine, found
 
 
 def timings(call: Callable[[], object], cfg: Config, number: int | None = None) -> list[float]:
