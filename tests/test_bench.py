@@ -109,12 +109,14 @@ def test_svg_is_a_well_formed_chart(tmp_path: Path, capsys: pytest.CaptureFixtur
         (["--models", "nosuch"], "threading, multiprocessing, asyncio, trio"),
         (["--only", "nosuch"], ", ".join(BENCHMARKS)),
         (["--only", ","], ", ".join(BENCHMARKS)),
+        (["--svg", "/no/such/folder/bench.svg"], "cannot write /no/such/folder/bench.svg"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
     argv: list[str], named: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # an unknown model or benchmark: one line naming the valid choices, exit code 2
+    # an unknown model or benchmark: one line naming the valid choices, exit code 2 (and
+    # a chart that could not be written is found before anything runs)
     assert main(["bench", *argv]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and named in err, err

@@ -35,7 +35,7 @@ from types import FrameType
 from typing import Any
 
 from . import _processes
-from ._deadlock import Deadlock, Link, Watch, describe
+from ._deadlock import Deadlock, Link, Watch, describe, is_watcher
 from ._failure import WorkerError, attribute, leaves
 from ._trace import RunCancelled, Trace
 
@@ -400,7 +400,7 @@ class Supervisor:
                 process.join(1.0)
         slow = []
         for thread in set(threading.enumerate()) - self._before:
-            if is_trio_cache(thread) or thread is threading.current_thread():
+            if is_trio_cache(thread) or is_watcher(thread) or thread is threading.current_thread():
                 continue
             if not wait_gone(thread, deadline):
                 slow.append(thread)

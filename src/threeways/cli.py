@@ -11,6 +11,7 @@ parser and a function that runs it. Anything else on the command line is a scena
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -576,20 +577,26 @@ def _bench(args: argparse.Namespace) -> int:
 
     models = chosen_models(args.models, tuple(_bench.TABLE))
     benchmarks = _chosen_benchmarks(args.only)
-    machine = _bench.machine()
-    figures: list[_bench.Figure] = []
-    for fig in _bench.run(models, benchmarks, _bench.Config.make(args.quick)):
-        if not args.json and (not figures or figures[-1].benchmark != fig.benchmark):
-            print(f"measuring {fig.benchmark}...", file=sys.stderr, flush=True)
-        figures.append(fig)
-        if args.json:
-            print(json.dumps({**fig.as_dict(), "machine": machine}), flush=True)
-    if not args.json:
-        _report.print_tables(_render.console(), machine, figures)
-    if args.svg:
-        with open(args.svg, "w", encoding="utf-8") as f:
-            f.write(_report.chart_svg(machine, figures))
-        print(f"chart written to {args.svg}", file=sys.stderr)
+    with contextlib.ExitStack() as stack:
+        svg = None
+        if args.svg:  # opened now: a path that cannot be written is found before the run
+            try:
+                svg = stack.enter_context(open(args.svg, "w", encoding="utf-8"))
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.svg}: {exc.strerror}") from None
+        machine = _bench.machine()
+        figures: list[_bench.Figure] = []
+        for fig in _bench.run(models, benchmarks, _bench.Config.make(args.quick)):
+            if not args.json and (not figures or figures[-1].benchmark != fig.benchmark):
+                print(f"measuring {fig.benchmark}...", file=sys.stderr, flush=True)
+            figures.append(fig)
+            if args.json:
+                print(json.dumps({**fig.as_dict(), "machine": machine}), flush=True)
+        if not args.json:
+            _report.print_tables(_render.console(), machine, figures)
+        if svg is not None:
+            svg.write(_report.chart_svg(machine, figures))
+            print(f"chart written to {args.svg}", file=sys.stderr)
     return 0
 
 

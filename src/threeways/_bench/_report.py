@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -43,13 +44,19 @@ def number(value: float | None) -> str:
 
 
 def _rows(figures: Iterable[Figure]) -> list[list[str]]:
+    """A row per figure but overhead's; a size not attempted once (not for each metric)."""
     rows = []
+    said = set()
     for f in figures:
         if f.benchmark == "overhead":
             continue
-        spread = (
-            ["", "", f.skipped] if f.skipped else [number(f.median), number(f.min), number(f.max)]
-        )
+        if f.skipped:
+            if (f.benchmark, f.model, f.n) in said:
+                continue
+            said.add((f.benchmark, f.model, f.n))
+            spread = [f.skipped, "", ""]
+        else:
+            spread = [number(f.median), number(f.min), number(f.max)]
         n = f"{f.n:,}"
         rows.append([f.benchmark, f.model, f.variant, n, *spread, "" if f.skipped else f.unit])
     return rows
@@ -79,15 +86,16 @@ def print_tables(out: Console, machine: dict[str, Any], figures: Sequence[Figure
     out.print(f"[bold]threeways bench[/bold]: {header(machine)}")
     rows = _rows(figures)
     if rows:
-        table = Table(*COLUMNS)
+        table = Table(*COLUMNS, box=box.SIMPLE_HEAD)
         for column in table.columns[3:7]:
             column.justify = "right"
-        for row, after in zip(rows, [*rows[1:], None], strict=True):
-            table.add_row(*row, end_section=after is not None and after[0] != row[0])
+        for row, before in zip(rows, [None, *rows[:-1]], strict=True):
+            first = before is None or before[0] != row[0]
+            table.add_row(row[0] if first else "", *row[1:])
         out.print(table)
     models, overhead = _overhead_rows(figures)
     if overhead:
-        table = Table("overhead at tick=0: CPU (wall)", *models)
+        table = Table("overhead at tick=0: CPU (wall)", *models, box=box.SIMPLE_HEAD)
         for column in table.columns[1:]:
             column.justify = "right"
         for row in overhead:
