@@ -70,7 +70,7 @@ BENCHMARKS: tuple[str, ...] = (
 )
 """Every benchmark, in the order they run and are shown."""
 
-IO_SIZES = (10, 1_000, 10_000, 100_000)
+IO_SIZES = (10, 100, 1_000, 10_000, 100_000)
 """How many concurrent waits io-scaling holds, where the model can."""
 
 
