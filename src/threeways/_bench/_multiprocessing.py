@@ -13,6 +13,7 @@ runs threads of its own by then, is what Python 3.12 warns about.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import warnings
 from collections.abc import Iterator
@@ -58,6 +59,8 @@ def _nothing() -> None:
 
 def _stop(process: Any) -> None:
     """Join ``process``; terminate it if it has not ended in time (or Ctrl-C came)."""
+    if process.pid is None:  # never started (Ctrl-C came first)
+        return
     process.join(TIMEOUT_S)
     if process.is_alive():
         process.terminate()
@@ -131,7 +134,8 @@ def _pipe_peer(loop: Any) -> Iterator[Connection]:
         there.close()  # else the peer's recv would never see the end of the pipe
         yield here
     finally:
-        here.send(None)
+        with contextlib.suppress(OSError):  # the peer is gone already
+            here.send(None)
         here.close()
         there.close()
         _stop(process)
@@ -243,8 +247,7 @@ def _hold(n: int) -> tuple[float, int | None]:
     finally:
         go.set()
         for process in processes:
-            if process.pid is not None:
-                _stop(process)
+            _stop(process)
     return (held - start) + (end - woken), grew
 
 
