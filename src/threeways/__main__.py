@@ -1,6 +1,6 @@
 """``python -m threeways``: see :mod:`threeways.cli`."""
 
-from threeways.cli import entry
+if __name__ == "__main__":  # process workers (spawn, anyio) re-import the main module:
+    from threeways.cli import entry  # they need none of the command line (rich, argparse)
 
-if __name__ == "__main__":  # process workers (spawn, anyio) re-import the main module
     entry()

@@ -17,14 +17,16 @@ model, for the project's scenarios and a learner's exercise alike.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from time import monotonic
+from time import monotonic, sleep
+from typing import Any
 
 from ._trace import Event
 
-__all__ = ["DEADLOCK_S", "Deadlock", "Link", "Watch", "cycle", "describe"]
+__all__ = ["DEADLOCK_S", "Deadlock", "Link", "Watch", "cycle", "describe", "is_watcher"]
 
 WAITS, TAKES, RELEASES = "waits for", "takes", "releases"
 DEADLOCK_S = 1.0
@@ -113,12 +115,16 @@ def describe(links: Sequence[Link]) -> str:
 
 
 class Watch:
-    """Watches a running trace for a deadlock, in a thread of its own.
+    """Watches a running trace for a deadlock.
 
     ``progress()`` tells how far the run has got (it changes with every event); while it
     does not change for :data:`DEADLOCK_S`, the events so far (``events()``) are searched
     for a cycle, once per stall. A cycle found is passed to ``found`` (once), which ends the
-    run. :meth:`stop` ends the watch.
+    run. :meth:`stop` ends the watch; once it returns, ``found`` is not called.
+
+    Every watch of a process is looked after by one thread (:class:`_Watcher`), started
+    with the first and ending after :data:`IDLE_S` with none: a thread started for every
+    run would cost more than a whole run of many a scenario at tick 0.
     """
 
     def __init__(
@@ -130,31 +136,108 @@ class Watch:
         self._progress = progress
         self._events = events
         self._found = found
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="threeways deadlock watch")
-        self._thread.daemon = True
+        self._lock = threading.RLock()
+        self._active = False
+        self._last: object = None
+        self._since = 0.0
+        self._searched = False
 
     def start(self) -> threading.Thread:
-        """Start watching; returns the watching thread."""
-        self._thread.start()
-        return self._thread
+        """Start watching; returns the watching thread (shared with other watches)."""
+        self._last, self._since, self._searched = self._progress(), monotonic(), False
+        self._active = True
+        return _watcher.add(self)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive() and self._thread is not threading.current_thread():
-            self._thread.join()
+        with self._lock:  # a look under way ends first
+            self._active = False
+            # what the watch was given holds the run (its processes, their pipes): let it go
+            self._progress = self._events = self._found = _nothing
+        _watcher.remove(self)
 
-    def _watch(self) -> None:
-        last, since, searched = self._progress(), monotonic(), False
-        while not self._stop.wait(POLL_S):
+    def look(self) -> None:
+        """One look at the run, from the watching thread, every :data:`POLL_S`."""
+        with self._lock:
+            if not self._active:
+                return
             now = self._progress()
-            if now != last:
-                last, since, searched = now, monotonic(), False
-                continue
-            if searched or monotonic() - since < DEADLOCK_S:
-                continue
-            searched = True
+            if now != self._last:
+                self._last, self._since, self._searched = now, monotonic(), False
+                return
+            if self._searched or monotonic() - self._since < DEADLOCK_S:
+                return
+            self._searched = True
             links = cycle(self._events())
             if links is not None:
+                self._active = False
                 self._found(links)
-                return
+
+
+def _nothing(*args: object) -> Any:
+    return None
+
+
+WATCHER_NAME = "threeways deadlock watch"
+IDLE_S = 5.0
+"""How long the watching thread waits for a new watch before it ends."""
+
+
+def is_watcher(thread: threading.Thread) -> bool:
+    """The thread that watches every run of this process: it outlives a run by design
+    (a few seconds), so it is not a run's leftover."""
+    return thread.name == WATCHER_NAME
+
+
+class _Watcher:
+    """The one thread that looks at every :class:`Watch` of this process in turn."""
+
+    def __init__(self) -> None:
+        self._watches: list[Watch] = []
+        self._changed = threading.Condition(threading.Lock())
+        self._thread: threading.Thread | None = None
+
+    def add(self, watch: Watch) -> threading.Thread:
+        with self._changed:
+            self._watches.append(watch)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name=WATCHER_NAME, daemon=True)
+                self._thread.start()
+            self._changed.notify()
+            return self._thread
+
+    def remove(self, watch: Watch) -> None:
+        with self._changed:
+            if watch in self._watches:
+                self._watches.remove(watch)
+
+    def _run(self) -> None:
+        while self._look():
+            pass
+
+    def _look(self) -> bool:
+        """Look at every watch once, after :data:`POLL_S`; False once idle for too long.
+        (A function of its own, so that no watch, nor the run it holds, stays referenced
+        from the thread's frame while it waits.)"""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._watches, IDLE_S):
+                self._thread = None  # under the lock: the next add starts another
+                return False
+        sleep(POLL_S)
+        with self._changed:
+            watches = list(self._watches)
+        for watch in watches:
+            watch.look()
+        return True
+
+
+_watcher = _Watcher()
+
+
+def _forget_watcher() -> None:
+    # a forked child has no watching thread, and the lock may have been held at the fork
+    global _watcher
+    _watcher = _Watcher()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_watcher)

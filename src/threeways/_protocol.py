@@ -152,22 +152,35 @@ class Params:
     @classmethod
     def specs(cls) -> tuple[Param, ...]:
         """The parameters, scenario-specific ones first, then ``tick`` and ``timeout``."""
-        hints = typing.get_type_hints(cls)
-        fields = sorted(dataclasses.fields(cls), key=lambda f: f.name in ("tick", "timeout"))
-        return tuple(
-            Param(
-                f.name,
-                hints[f.name],
-                f.default,
-                f.metadata.get("help", ""),
-                f.metadata.get("min"),
-                f.metadata.get("max"),
-            )
-            for f in fields
-        )
+        return _specs(cls)
 
     def as_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # not dataclasses.asdict, which deep-copies: every value is a plain scalar
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+_SPECS: dict[type[Params], tuple[Param, ...]] = {}
+"""Each Params class's parameters, found once: resolving the type hints takes longer than
+many a run at tick 0, and every Params checks itself against them."""
+
+
+def _specs(cls: type[Params]) -> tuple[Param, ...]:
+    if cls in _SPECS:
+        return _SPECS[cls]
+    hints = typing.get_type_hints(cls)
+    fields = sorted(dataclasses.fields(cls), key=lambda f: f.name in ("tick", "timeout"))
+    specs = _SPECS[cls] = tuple(
+        Param(
+            f.name,
+            hints[f.name],
+            f.default,
+            f.metadata.get("help", ""),
+            f.metadata.get("min"),
+            f.metadata.get("max"),
+        )
+        for f in fields
+    )
+    return specs
 
 
 P = TypeVar("P", bound=Params)

@@ -35,7 +35,7 @@ from types import FrameType
 from typing import Any
 
 from . import _processes
-from ._deadlock import Deadlock, Link, Watch, describe
+from ._deadlock import Deadlock, Link, Watch, describe, is_watcher
 from ._failure import WorkerError, attribute, from_interpreter, leaves
 from ._trace import RunCancelled, Trace
 
@@ -123,6 +123,9 @@ def _trio_worker() -> Callable[[], Hashable]:
     return worker
 
 
+_LOGGERS = (logging.getLogger("asyncio"), logging.getLogger("concurrent.futures"))
+"""Where the standard library logs what happened to a run's workers (see ``logs``)."""
+
 _TASKS: dict[str, Callable[[], Callable[[], Hashable]]] = {
     "asyncio": _asyncio_worker,
     "trio": _trio_worker,
@@ -201,6 +204,9 @@ class Supervisor:
     # ---------------------------------------------------------------- setting up
 
     def __enter__(self) -> Supervisor:
+        # first: a thread keeps the excepthook there was when it was made, and the watching
+        # thread, shared by later runs, must not keep this run (its processes) alive
+        self._before.add(self._watch.start())  # the harness's own: not one of the run's
         self._old_hook = threading.excepthook
         threading.excepthook = self._excepthook
         _processes.started = self._processes
@@ -213,7 +219,6 @@ class Supervisor:
             and signal.getsignal(signal.SIGINT) is signal.default_int_handler
         )
         self._main_running = True
-        self._before.add(self._watch.start())  # the harness's own: not one of the run's
         return self
 
     def main_done(self) -> None:
@@ -338,13 +343,12 @@ class Supervisor:
             self.errors.append(WorkerError.of(who, error, self.trace.now()))
             return False  # reported with the run: not printed as well
 
-        loggers = [logging.getLogger(name) for name in ("asyncio", "concurrent.futures")]
-        for logger in loggers:
+        for logger in _LOGGERS:
             logger.addFilter(capture)
         try:
             yield
         finally:
-            for logger in loggers:
+            for logger in _LOGGERS:
                 logger.removeFilter(capture)
 
     def _worker(self) -> Hashable:
@@ -404,7 +408,7 @@ class Supervisor:
                 process.join(1.0)
         slow = []
         for thread in set(threading.enumerate()) - self._before:
-            if is_trio_cache(thread) or thread is threading.current_thread():
+            if is_trio_cache(thread) or is_watcher(thread) or thread is threading.current_thread():
                 continue
             if not wait_gone(thread, deadline):
                 slow.append(thread)

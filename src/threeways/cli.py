@@ -11,6 +11,7 @@ parser and a function that runs it. Anything else on the command line is a scena
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import multiprocessing
@@ -571,6 +572,84 @@ def _check_and_report(
     else:
         print_report(out, report)
     return 0 if report.ok else 1
+
+
+# ---------------------------------------------------------------------------- bench
+
+
+def _add_bench(parser: argparse.ArgumentParser) -> None:
+    from ._bench import BENCHMARKS, TABLE
+
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="about a minute: fewer repeats, smaller sizes (what the tests run)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object per figure")
+    parser.add_argument(
+        "--svg", metavar="FILE", help="also draw the scaling curves as a standalone SVG in FILE"
+    )
+    parser.add_argument(
+        "--models",
+        "--model",
+        dest="models",
+        default="all",
+        metavar="M1,M2",
+        help=f"comma-separated, from {', '.join(TABLE)} (default: all)",
+    )
+    parser.add_argument(
+        "--only",
+        metavar="BENCH,...",
+        help=f"comma-separated, from {', '.join(BENCHMARKS)} (default: all)",
+    )
+
+
+def _chosen_benchmarks(text: str | None) -> list[str]:
+    from ._bench import BENCHMARKS
+
+    if text is None:
+        return list(BENCHMARKS)
+    chosen = [check_name("benchmark", b.strip(), BENCHMARKS) for b in text.split(",") if b.strip()]
+    if not chosen:
+        raise UsageError(f"name at least one benchmark: {', '.join(BENCHMARKS)}")
+    return [b for b in BENCHMARKS if b in chosen]
+
+
+def check_name(kind: str, name: str, choices: Sequence[str]) -> str:
+    """``name`` if it is one of ``choices``; raises :class:`UnknownName` otherwise."""
+    if name not in choices:
+        raise UnknownName(kind, name, list(choices))
+    return name
+
+
+@command("bench", _add_bench)
+def _bench(args: argparse.Namespace) -> int:
+    from . import _bench
+    from ._bench import _report
+
+    models = chosen_models(args.models, tuple(_bench.TABLE))
+    benchmarks = _chosen_benchmarks(args.only)
+    with contextlib.ExitStack() as stack:
+        svg = None
+        if args.svg:  # opened now: a path that cannot be written is found before the run
+            try:
+                svg = stack.enter_context(open(args.svg, "w", encoding="utf-8"))
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.svg}: {exc.strerror}") from None
+        machine = _bench.machine()
+        figures: list[_bench.Figure] = []
+        for fig in _bench.run(models, benchmarks, _bench.Config.make(args.quick)):
+            if not args.json and (not figures or figures[-1].benchmark != fig.benchmark):
+                print(f"measuring {fig.benchmark}...", file=sys.stderr, flush=True)
+            figures.append(fig)
+            if args.json:
+                print(json.dumps({**fig.as_dict(), "machine": machine}), flush=True)
+        if not args.json:
+            _report.print_tables(_render.console(), machine, figures)
+        if svg is not None:
+            svg.write(_report.chart_svg(machine, figures))
+            print(f"chart written to {args.svg}", file=sys.stderr)
+    return 0
 
 
 # ---------------------------------------------------------------------------- main
