@@ -22,7 +22,6 @@ import platform
 import statistics
 import sys
 import timeit
-import tracemalloc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -246,8 +245,16 @@ TABLE: dict[str, Model] = {
     "multiprocessing": Model("_multiprocessing"),
     "asyncio": Model("_asyncio"),
     "trio": Model("_trio"),
+    "interpreters": Model("_interpreters", lambda: _unavailable("interpreters")),
 }
 """Every model's benchmarks, by model name, in the order they are shown."""
+
+
+def _unavailable(model: str) -> str | None:
+    from .._models import unavailable
+
+    return unavailable(model)
+
 
 UNITS = {
     "spawn": "µs",
@@ -304,6 +311,8 @@ def unique(pids: Iterable[int]) -> int | None:
 def traced() -> Iterator[Callable[[], int]]:
     """Python's own allocations while the block runs: ``tracemalloc``, for tasks, which
     are Python objects only (an RSS delta would show nothing: they reuse freed memory)."""
+    import tracemalloc  # here: it cannot be loaded in a subinterpreter, which imports this
+
     tracemalloc.start()
     try:
         yield lambda: tracemalloc.get_traced_memory()[0]
