@@ -33,7 +33,7 @@ from ._source import Row, align, read_steps, relative_path
 __all__ = ["COMMAND", "check", "source_hash", "static_part", "write_page"]
 
 COMMAND = "python -m threeways docs --write docs/"
-BENCH = "bench.json"
+BENCH = "bench.jsonl"
 """A full ``threeways bench --json`` run on the machine the figures were made on."""
 GUIDE = "choosing.md"
 """Which model when, made from the bench figures."""
@@ -236,9 +236,14 @@ def write_index(folder: Path) -> None:
     readme = folder.parent / "README.md"
     if readme.exists():
         text = readme.read_text(encoding="utf-8")
-        made = _guide.with_readme_part(text, figures)
+        made = _guide.with_readme_part(text, figures, _bench_lines(folder))
         if made != text:
             readme.write_text(made, encoding="utf-8")
+
+
+def _bench_lines(folder: Path) -> list[str]:
+    path = folder / BENCH
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
 
 
 def _guide_stale(folder: Path) -> list[str]:
@@ -250,8 +255,8 @@ def _guide_stale(folder: Path) -> list[str]:
     readme = folder.parent / "README.md"
     if readme.exists():
         text = readme.read_text(encoding="utf-8")
-        if _guide.with_readme_part(text, figures) != text:
-            found.append(f"{readme}'s guide section is stale")
+        if _guide.with_readme_part(text, figures, _bench_lines(folder)) != text:
+            found.append(f"{readme}'s guide section or bench table is stale")
     return found
 
 

@@ -2,7 +2,7 @@
 scenario that shows it, and this machine's bench figures behind it.
 
 ``docs/choosing.md`` and the README's section between the ``guide`` markers are made here
-from ``docs/bench.json`` (a full ``threeways bench --json`` run), when the pages are
+from ``docs/bench.jsonl`` (a full ``threeways bench --json`` run), when the pages are
 written: change the figures or the rules and the pages follow, and ``tests/test_docs.py``
 fails while they are stale.
 """
@@ -15,10 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BEGIN", "END", "guide_page", "load", "readme_part", "with_readme_part"]
+__all__ = ["BEGIN", "END", "bench_part", "guide_page", "load", "readme_part", "with_readme_part"]
 
 BEGIN = "<!-- guide: begin (made by `python -m threeways docs --write docs/`) -->"
 END = "<!-- guide: end -->"
+BENCH_BEGIN = "<!-- bench: begin (made by `python -m threeways docs --write docs/`) -->"
+BENCH_END = "<!-- bench: end -->"
 
 Figures = Sequence[Mapping[str, Any]]
 
@@ -243,7 +245,7 @@ def guide_page(figures: Figures) -> str:
         "The question learners ask most, answered with a rule of thumb, the scenario that"
         " shows it, and what it costs on "
         f"{_machine(figures)} (medians of `python -m threeways bench`; the full figures,"
-        " with min and max, are in [bench.json](bench.json)).",
+        " with min and max, are in [bench.jsonl](bench.jsonl)).",
         "",
         *_body(figures, ""),
     ]
@@ -256,7 +258,21 @@ def readme_part(figures: Figures) -> str:
     return "\n".join(lines)
 
 
-def with_readme_part(readme: str, figures: Figures) -> str:
-    """``readme`` with its guide section made anew (unchanged if it has no markers)."""
+def bench_part(lines: Sequence[str]) -> str:
+    """The README's table of the full bench run, between :data:`BENCH_BEGIN` and
+    :data:`BENCH_END`, from the lines of ``docs/bench.jsonl``."""
+    from ._bench import read
+    from ._bench._report import markdown
+
+    machine, figures = read(lines)
+    table = markdown(machine, figures) if figures else "(no figures yet)\n"
+    return f"{BENCH_BEGIN}\n{table}{BENCH_END}"
+
+
+def with_readme_part(readme: str, figures: Figures, bench_lines: Sequence[str] = ()) -> str:
+    """``readme`` with its guide section and its bench table made anew (each unchanged
+    where the README has no markers for it)."""
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
-    return pattern.sub(lambda _: readme_part(figures), readme)
+    readme = pattern.sub(lambda _: readme_part(figures), readme)
+    pattern = re.compile(re.escape(BENCH_BEGIN) + ".*?" + re.escape(BENCH_END), re.S)
+    return pattern.sub(lambda _: bench_part(bench_lines), readme)
