@@ -4,7 +4,8 @@ Used after every test by the pytest plugin's ``threeways_leak_check`` and after 
 by ``threeways check``. Take a :func:`snapshot` before, ask :func:`leftovers` after:
 anything new that does not end within ``wait`` seconds is named (and a process killed).
 multiprocessing's own long-lived helpers (the forkserver, the resource tracker and their
-pipes, the shared-memory heap's arenas) and trio's cached idle threads are not leaks.
+pipes, the shared-memory heap's arenas), trio's cached idle threads and dask.distributed's
+process-wide executor threads are not leaks.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import threading
 from dataclasses import dataclass
 from time import monotonic
 
-from ._supervise import is_trio_cache, wait_gone
+from ._supervise import is_long_lived, wait_gone
 
 __all__ = ["LEAK_WAIT_S", "Snapshot", "leftovers", "snapshot"]
 
@@ -47,7 +48,7 @@ def leftovers(before: Snapshot, wait: float = LEAK_WAIT_S) -> list[str]:
 def _leftover_threads(before: frozenset[threading.Thread], deadline: float) -> list[str]:
     left = []
     for thread in set(threading.enumerate()) - before:
-        if is_trio_cache(thread):
+        if is_long_lived(thread):
             continue
         if not wait_gone(thread, deadline):
             left.append(f"thread {thread.name!r}")

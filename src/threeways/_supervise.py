@@ -26,6 +26,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterator
@@ -39,7 +40,7 @@ from ._deadlock import Deadlock, Link, Watch, describe
 from ._failure import WorkerError, attribute, leaves
 from ._trace import RunCancelled, Trace
 
-__all__ = ["GRACE_S", "Stopped", "Supervisor", "is_trio_cache", "wait_gone"]
+__all__ = ["GRACE_S", "Stopped", "Supervisor", "is_long_lived", "is_trio_cache", "wait_gone"]
 
 GRACE_S = 1.0
 """How long a failed or interrupted run gives its threads and processes to stop."""
@@ -75,6 +76,23 @@ def _starting_a_process(frame: FrameType | None) -> bool:
 def is_trio_cache(thread: threading.Thread) -> bool:
     """One of trio's idle cached worker threads: kept about 10 s by design, never waited for."""
     return thread.name.startswith("Trio thread")
+
+
+def is_long_lived(thread: threading.Thread) -> bool:
+    """A thread a library keeps by design, never waited for: trio's idle cached workers,
+    and the one-thread executors dask.distributed keeps for the rest of the process once
+    used (its offload executor, and the one that runs every future's done-callbacks),
+    which nothing public stops: like multiprocessing's resource tracker, not a leak."""
+    return is_trio_cache(thread) or _is_dask_executor(thread)
+
+
+def _is_dask_executor(thread: threading.Thread) -> bool:
+    utils, client = sys.modules.get("distributed.utils"), sys.modules.get("distributed.client")
+    executors = [
+        getattr(utils, "_offload_executor", None),
+        getattr(getattr(client, "Future", None), "_cb_executor", None),
+    ]
+    return any(thread in getattr(e, "_threads", ()) for e in executors)
 
 
 def wait_gone(thread: threading.Thread, deadline: float) -> bool:
@@ -368,7 +386,9 @@ class Supervisor:
         for leaf in leaves(error):
             if isinstance(leaf, RunCancelled | Stopped | KeyboardInterrupt | SystemExit):
                 continue
-            who = attribute(leaf, self.trace.workers, self.frames, "main")
+            who = self.trace.raised_by(leaf) or attribute(
+                leaf, self.trace.workers, self.frames, "main"
+            )
             found.append(WorkerError.of(who, leaf, self.trace.now()))
         return found
 
@@ -396,7 +416,7 @@ class Supervisor:
                 process.join(1.0)
         slow = []
         for thread in set(threading.enumerate()) - self._before:
-            if is_trio_cache(thread) or thread is threading.current_thread():
+            if is_long_lived(thread) or thread is threading.current_thread():
                 continue
             if not wait_gone(thread, deadline):
                 slow.append(thread)

@@ -6,8 +6,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from threeways._protocol import MODELS, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._trace import Event
 
 JOB_TICKS = 2
@@ -66,14 +66,26 @@ instead cancel every other job at the first error, so the jobs' errors are kept 
 multiprocessing.Pool.join() has no timeout, and a pool whose worker dies can hang for
 ever (gh-96062): so wait on every result with a timeout, join only once all are in, and
 let `with Pool(...)` terminate the pool if anything goes wrong.
+
+dask runs the same jobs on a cluster: client.submit sends each, pickled, to the
+scheduler, which hands it to a worker (another process, on a real cluster another
+machine), and returns a Future that follows concurrent.futures. Its done-callback runs in
+the client, in a thread dask keeps for every future's callbacks, after the scheduler said
+the task is done (so after wait() may have returned). The cluster, not the program,
+decides how many tasks run at once (its workers' threads): a distributed.Semaphore keeps
+the pool to three on any cluster, its leases held by the scheduler, the coordinator of
+everything here. A job's error comes back pickled with its traceback; a lost worker's
+jobs are run again elsewhere, so a job's side effects may happen twice.
 """
     uses = {
         "threading": "ThreadPoolExecutor(3), add_done_callback, wait(timeout)",
         "multiprocessing": "Pool(3).apply_async(callback=, error_callback=), close(), join()",
         "asyncio": "a task per job, Semaphore(3), add_done_callback, gather(return_exceptions=)",
         "trio": "a nursery, CapacityLimiter(3), except Exception; the callback is the next line",
+        "dask": "client.submit, add_done_callback, wait(timeout); a distributed.Semaphore(3)",
     }
     parameters = Params
+    models = (*MODELS, "dask")
 
     checks = (
         "never more than p.size jobs run at once, and each job runs once",
