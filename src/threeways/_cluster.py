@@ -11,7 +11,9 @@ hangs still shows what each task last did. A worker sends its messages to the sc
 order on one stream, and the scheduler forwards them in order, so a task's events reach
 the client before the client learns that the task is done.
 
-Times are seconds since the run started. A worker on the client's machine (the same boot)
+Times are seconds since the run started, which for dask is when the client is connected
+(an embedded cluster's start-up, its worker processes starting, is not the scenario's,
+and every wait's timeout counts from there). A worker on the client's machine (the same boot)
 reads the client's clock, ``perf_counter``, which is system-wide and monotonic: exact. A
 worker on another host can only read its own wall clock against the client's wall clock
 at the start: as good as the hosts' clock synchronisation (NTP keeps a LAN within a
@@ -77,12 +79,13 @@ def local_cluster(**options: Any) -> dict[str, Any]:
 def wait_all(futures: list[distributed.Future], timeout: float) -> None:
     """Wait for every future, within ``timeout`` seconds; raise the first task's error as
     soon as there is one, or TimeoutError naming how many are still running."""
-    done, not_done = distributed.wait(futures, timeout=timeout, return_when="FIRST_EXCEPTION")
-    for future in futures:
-        if future in done and future.status == "error":
-            future.result()  # raises the task's exception, its traceback the worker's
-    if not_done:
-        raise TimeoutError(f"{len(not_done)} tasks still running after {timeout:g}s")
+    try:
+        for future in distributed.as_completed(futures, timeout=timeout):
+            if future.status == "error":
+                future.result()  # raises the task's exception, its traceback the worker's
+    except TimeoutError:
+        running = sum(not future.done() for future in futures)
+        raise TimeoutError(f"{running} tasks still running after {timeout:g}s") from None
 
 
 # ---------------------------------------------------------------------------- tasks
@@ -153,6 +156,8 @@ def listening(trace: Trace, client: distributed.Client) -> Iterator[TaskTrace]:
     """The run's topic, subscribed to for the length of the block: its events join
     ``trace``; an exception leaving the block that was a task's is named as that task's."""
     topic = f"threeways-{uuid.uuid4().hex}"
+    if not trace.events:  # the run starts now: the cluster is up
+        trace.t0 = perf_counter()
     wall0 = time.time() - trace.now()
     sink = TaskTrace(topic, trace.t0, wall0, _boot(), trace.fail_at)
     client.subscribe_topic(topic, partial(_receive, trace))
