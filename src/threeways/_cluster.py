@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any
 
 import dask
 import distributed
-from distributed.utils import key_split
+from dask.utils import key_split
 
 from ._trace import Event, RunCancelled, _check_fault
 
@@ -76,7 +76,7 @@ def local_cluster(**options: Any) -> dict[str, Any]:
     return {"dashboard_address": None, "silence_logs": logging.CRITICAL, **options}
 
 
-def wait_all(futures: list[distributed.Future], timeout: float) -> None:
+def wait_all(futures: list[distributed.Future[Any]], timeout: float) -> None:
     """Wait for every future, within ``timeout`` seconds; raise the first task's error as
     soon as there is one, or TimeoutError naming how many are still running."""
     try:
@@ -101,9 +101,7 @@ def _boot() -> str:
 class TaskTrace:
     """The recorder of a run's dask tasks (see the module docstring); picklable."""
 
-    def __init__(
-        self, topic: str, t0: float, wall0: float, boot: str, fail_at: str | None
-    ) -> None:
+    def __init__(self, topic: str, t0: float, wall0: float, boot: str, fail_at: str | None) -> None:
         self.topic = topic
         self._t0 = t0
         self._wall0 = wall0

@@ -214,9 +214,7 @@ class Trace:
         global _sink
         try:
             self.sinks.append(path)
-            yield ChildTrace(
-                path, self.t0, self.start_method or "spawn", self.fail_at, self._noise
-            )
+            yield ChildTrace(path, self.t0, self.start_method or "spawn", self.fail_at, self._noise)
         finally:
             _sink = None  # later children of this process belong to no run until told
             self.sinks.remove(path)

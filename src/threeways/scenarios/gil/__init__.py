@@ -12,7 +12,7 @@ from functools import cache
 from time import perf_counter
 from typing import Any
 
-from threeways._protocol import Mark, Scenario, Span, param
+from threeways._protocol import MODELS, Mark, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
 from threeways._trace import Event
 
@@ -128,14 +128,23 @@ take turns, every 5 ms, far finer than the picture can show; they never run side
 
 A thread cannot be cancelled: a CPU job in a thread looks at a stop flag every 2**14
 steps and ends itself when it is set (see count_down). A process can be terminated.
+
+dask runs the jobs as tasks on a cluster's workers: processes, each with its own GIL, on
+a real cluster other machines, and each with threads that share that process's GIL. The
+CPU jobs speed up with the worker processes (here one per core), not with their threads;
+the I/O jobs overlap on the threads. Each task is pickled to the scheduler and a worker
+and its result back: the cluster pays off for work far longer than a message, and its
+start (a process per worker, importing dask) costs more still, once.
 """
     uses = {
         "threading": "a Thread per job: I/O overlaps, CPU takes turns on the GIL",
         "multiprocessing": "a Process per job: an interpreter and a GIL each",
         "asyncio": "CPU jobs via to_thread (the GIL holds) and a ProcessPoolExecutor; I/O tasks",
         "trio": "CPU jobs via to_thread.run_sync and anyio.to_process.run_sync; I/O tasks",
+        "dask": "client.submit to worker processes (a GIL each) and their threads (one GIL)",
     }
     parameters = Params
+    models = (*MODELS, "dask")
 
     checks = (
         "each kind of job (CPU, I/O) runs both one by one and all at once",

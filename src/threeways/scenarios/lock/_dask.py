@@ -64,22 +64,24 @@ def _worker(
 
 
 def main(trace: Recorder, p: Params) -> None:
-    with Client(**local_cluster(n_workers=1, threads_per_worker=p.workers)) as client:
-        with trace.cluster_sink(client) as sink:
-            # step: set up the counter and the lock
-            counter = Variable()  # a fresh name: its own on a shared scheduler
-            counter.set(0)
-            lock = Lock() if p.lock else None
-            go = Event()
-            # step: start the workers
-            futures = [
-                client.submit(_worker, sink, name, counter, lock, go, p, pure=False)
-                for name in worker_names(p.workers)
-            ]
-            go.set()  # all at once, so that they really compete
-            # step: wait for everyone to finish
-            trace.record("main", "waits for the workers")
-            wait_all(futures, p.timeout)
-            # step: read the final count
-            trace.record("main", "counts", counter.get(timeout=p.timeout))
-            counter.delete()
+    with (
+        Client(**local_cluster(n_workers=1, threads_per_worker=p.workers)) as client,
+        trace.cluster_sink(client) as sink,
+    ):
+        # step: set up the counter and the lock
+        counter = Variable()  # a fresh name: its own on a shared scheduler
+        counter.set(0)
+        lock = Lock() if p.lock else None
+        go = Event()
+        # step: start the workers
+        futures = [
+            client.submit(_worker, sink, name, counter, lock, go, p, pure=False)
+            for name in worker_names(p.workers)
+        ]
+        go.set()  # all at once, so that they really compete
+        # step: wait for everyone to finish
+        trace.record("main", "waits for the workers")
+        wait_all(futures, p.timeout)
+        # step: read the final count
+        trace.record("main", "counts", counter.get(timeout=p.timeout))
+        counter.delete()

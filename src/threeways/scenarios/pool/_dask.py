@@ -64,7 +64,7 @@ def _on_error(trace: Recorder, i: int, error: BaseException) -> None:
 
 
 def _on_done(
-    trace: Recorder, i: int, called: threading.Semaphore, p: Params, future: Future
+    trace: Recorder, i: int, called: threading.Semaphore, p: Params, future: Future[int]
 ) -> None:
     # own step: one callback for both outcomes
     if future.cancelled():  # released unfinished (a timeout, Ctrl-C): it never ended
@@ -77,31 +77,33 @@ def _on_done(
 
 
 def main(trace: Recorder, p: Params) -> None:
-    with Client(**local_cluster(n_workers=1, threads_per_worker=p.size)) as client:
-        with trace.cluster_sink(client) as sink:
-            # step: open the pool
-            slots = Semaphore(max_leases=p.size)  # held on the scheduler, for every worker
-            trace.record("main", "opens pool", p.size)
-            # step: submit the jobs
-            futures = [client.submit(_job, sink, i, slots, p, pure=False) for i in range(p.jobs)]
-            called = threading.Semaphore(0)  # released by each callback once it has run
-            for i, future in enumerate(futures):
-                future.add_done_callback(partial(_on_done, trace, i, called, p))
-            # step: wait for every result
-            trace.record("main", "waits for every result")
-            _, not_done = wait(futures, timeout=p.timeout)
-            if not_done:
-                raise TimeoutError(f"{len(not_done)} jobs still running after {p.timeout:g}s")
-            # own step: wait for the callbacks (dask runs them after wait() returns)
-            for _ in futures:
-                if not called.acquire(timeout=p.timeout):
-                    raise TimeoutError(f"callbacks still running after {p.timeout:g}s")
-            # step: check each result
-            for i, future in enumerate(futures):
-                error = future.exception(timeout=p.timeout)  # result() would raise it
-                if error is not None:
-                    trace.record("main", "sees error", {"job": i, "error": describe(error)})
-            # step: close the pool
-            slots.close()
+    with (
+        Client(**local_cluster(n_workers=1, threads_per_worker=p.size)) as client,
+        trace.cluster_sink(client) as sink,
+    ):
+        # step: open the pool
+        slots = Semaphore(max_leases=p.size)  # held on the scheduler, for every worker
+        trace.record("main", "opens pool", p.size)
+        # step: submit the jobs
+        futures = [client.submit(_job, sink, i, slots, p, pure=False) for i in range(p.jobs)]
+        called = threading.Semaphore(0)  # released by each callback once it has run
+        for i, future in enumerate(futures):
+            future.add_done_callback(partial(_on_done, trace, i, called, p))
+        # step: wait for every result
+        trace.record("main", "waits for every result")
+        _, not_done = wait(futures, timeout=p.timeout)
+        if not_done:
+            raise TimeoutError(f"{len(not_done)} jobs still running after {p.timeout:g}s")
+        # own step: wait for the callbacks (dask runs them after wait() returns)
+        for _ in futures:
+            if not called.acquire(timeout=p.timeout):
+                raise TimeoutError(f"callbacks still running after {p.timeout:g}s")
+        # step: check each result
+        for i, future in enumerate(futures):
+            error = future.exception(timeout=p.timeout)  # result() would raise it
+            if error is not None:
+                trace.record("main", "sees error", {"job": i, "error": describe(error)})
+        # step: close the pool
+        slots.close()
     # leaving the with block releases the futures and closes the embedded cluster
     trace.record("main", "closes pool")

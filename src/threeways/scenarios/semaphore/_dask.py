@@ -98,19 +98,21 @@ def _release_once_too_often(trace: Recorder, slots: Semaphore | _Tokens) -> None
 
 
 def main(trace: Recorder, p: Params) -> None:
-    with Client(**local_cluster(n_workers=1, threads_per_worker=1)) as client:
-        with trace.cluster_sink(client) as sink:
-            # step: set up the slots
-            slots = Semaphore(max_leases=p.limit) if p.bounded else _Tokens(p.limit)
-            room = _Room()
-            room.counts.set([0, 0])
-            # step: start the workers
-            futures = [
-                client.submit(_worker, sink, name, slots, room, p, pure=False)
-                for name in worker_names(p.workers)
-            ]
-            # step: wait for everyone to finish
-            trace.record("main", "waits for the workers")
-            wait_all(futures, p.timeout)
-            # step: release once too often
-            _release_once_too_often(trace, slots)
+    with (
+        Client(**local_cluster(n_workers=1, threads_per_worker=1)) as client,
+        trace.cluster_sink(client) as sink,
+    ):
+        # step: set up the slots
+        slots = Semaphore(max_leases=p.limit) if p.bounded else _Tokens(p.limit)
+        room = _Room()
+        room.counts.set([0, 0])
+        # step: start the workers
+        futures = [
+            client.submit(_worker, sink, name, slots, room, p, pure=False)
+            for name in worker_names(p.workers)
+        ]
+        # step: wait for everyone to finish
+        trace.record("main", "waits for the workers")
+        wait_all(futures, p.timeout)
+        # step: release once too often
+        _release_once_too_often(trace, slots)

@@ -1,4 +1,4 @@
-"""traffic_light on a cluster: the light and the cars are tasks; dask's Events live on the scheduler.
+"""traffic_light on a cluster: the light and the cars are tasks; the Events are the scheduler's.
 
 A ``distributed.Event`` is a flag the scheduler keeps, by name: ``set()``, ``clear()`` (it
 can be cleared, unlike trio's), ``is_set()`` and ``wait(timeout)``, each a message to the
@@ -96,14 +96,16 @@ def _car(trace: Recorder, name: str, light: _Light, p: Params) -> None:
 
 
 def main(trace: Recorder, p: Params) -> None:
-    with Client(**local_cluster(n_workers=1, threads_per_worker=1)) as client:
-        with trace.cluster_sink(client) as sink:
-            # step: set up the light
-            light = _Light()
-            # step: start the light and the cars
-            futures = [client.submit(_light, sink, light, p, pure=False)]
-            futures += [
-                client.submit(_car, sink, name, light, p, pure=False) for name in car_names(p.cars)
-            ]
-            # step: wait for everyone to finish
-            wait_all(futures, p.timeout)
+    with (
+        Client(**local_cluster(n_workers=1, threads_per_worker=1)) as client,
+        trace.cluster_sink(client) as sink,
+    ):
+        # step: set up the light
+        light = _Light()
+        # step: start the light and the cars
+        futures = [client.submit(_light, sink, light, p, pure=False)]
+        futures += [
+            client.submit(_car, sink, name, light, p, pure=False) for name in car_names(p.cars)
+        ]
+        # step: wait for everyone to finish
+        wait_all(futures, p.timeout)
