@@ -15,7 +15,8 @@ times out (30 s by default). ``pure=False``: a job with side effects must run ea
 it is submitted (dask would give an identical pure task the result it already has). A
 lost worker's tasks are run again on another: a job may start twice. Leaving ``with
 Client()`` releases every future (the scheduler cancels what has not started) and closes
-the embedded cluster.
+the embedded cluster. It is longer than the others: the pool's size is a Semaphore of its
+own, and main waits for the callbacks as well as for the jobs.
 """
 
 from __future__ import annotations

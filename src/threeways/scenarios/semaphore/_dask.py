@@ -10,7 +10,9 @@ RuntimeError. dask has no plain semaphore: with ``--no-bounded`` a ``distributed
 ``limit`` tokens stands in for one (take a token to go in, put it back to come out), and
 it takes one token too many without a word. The room's counts are a ``Variable`` changed
 under a ``Lock``, and a full room is an ``Event`` that dask, unlike trio, can clear again.
-Each task secedes from its worker's thread pool: it waits for the others to come.
+Each task secedes from its worker's thread pool: it waits for the others to come. It is
+longer than the others: dask has neither a plain semaphore nor a Condition, and the Queue
+of tokens and the counted Event stand in for them.
 """
 
 from __future__ import annotations

@@ -11,6 +11,8 @@ cluster with fewer threads than cars, the light would wait at red for cars that 
 start. ``secede()`` gives the thread's slot back to the worker, which can start another
 task, as a long-running task should. The tasks are pickled to the workers with the names
 of the light's Events and Lock; each unpickled copy talks to the scheduler by that name.
+It is longer than the others: ``with lock:`` would wait without a timeout, so taking the
+crossing within ``p.timeout`` is a helper of its own, and each task secedes.
 """
 
 from __future__ import annotations
