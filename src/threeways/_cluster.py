@@ -159,6 +159,8 @@ def listening(trace: Trace, client: distributed.Client) -> Iterator[TaskTrace]:
     wall0 = time.time() - trace.now()
     sink = TaskTrace(topic, trace.t0, wall0, _boot(), trace.fail_at)
     client.subscribe_topic(topic, partial(_receive, trace))
+    for path in trace.uploads:
+        client.upload_file(path)
     try:
         yield sink
     except BaseException:

@@ -163,6 +163,9 @@ class Trace:
         """Why the run was cancelled ("interrupted", "failed"), or None."""
         self.task_errors: dict[int, tuple[BaseException, str]] = {}
         """dask: the errors of the run's tasks (by id), each with whose it was."""
+        self.uploads: list[str] = []
+        """dask: files the tasks import that a cluster's machines may not have (a learner's
+        implementation), sent to the scheduler and every worker (``client.upload_file``)."""
         self.t0 = perf_counter()
         """When the run started, on ``perf_counter``'s clock."""
         self._worker = worker or _no_worker

@@ -69,8 +69,9 @@ def _light(trace: Recorder, light: _Light, p: Params) -> None:
             trace.record("light", "turns green", cycle)
         time.sleep(GREEN_TICKS * p.tick)
     # step: stay green
-    light.stays_green.set()
+    # recorded first: a car may see the flag set before set() has answered the light
     trace.record("light", "stays green")
+    light.stays_green.set()
 
 
 def _car(trace: Recorder, name: str, light: _Light, p: Params) -> None:
