@@ -120,7 +120,7 @@ def main() -> int:
     failures = 0
     slowest: dict[str, tuple[float, str]] = {}
     for name in args.names or list(threeways.scenarios()):
-        for model in threeways.get_scenario(name).models:
+        for model in threeways.available(threeways.get_scenario(name).models):
             for delay in delays:
                 verdict, took = check(name, model, args.scale, delay, args.limit, args.start_method)
                 failures += verdict not in ("ok", "ended before the interrupt")

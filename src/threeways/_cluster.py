@@ -28,8 +28,10 @@ The embedded ``LocalCluster`` (when dask's config names no scheduler) runs its w
 processes, which the client closes at once on Ctrl-C or a failure (a worker thread blocked
 in a wait would hold the cluster's close until its timeout). A terminal's Ctrl-C reaches
 those processes too: for the run, their preload, :func:`dask_setup`, makes them ignore it,
-and the client stops them. That leaves the half second while a worker process starts,
-before its preload runs.
+and the client stops them; the harness takes a Ctrl-C that comes while the client starts
+or closes once that is done (see :mod:`threeways._supervise`). What is left: a Ctrl-C in
+the second or two while a worker process starts, importing dask before its preload runs,
+ends that process with a KeyboardInterrupt traceback of its own.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ from typing import TYPE_CHECKING, Any
 import dask
 import distributed
 from dask.utils import key_split
+from distributed.core import Status
+from distributed.deploy.spec import SpecCluster
 
 from ._trace import Event, RunCancelled, _check_fault
 
@@ -60,6 +64,9 @@ if TYPE_CHECKING:
     from ._trace import Recorder, Trace
 
 __all__ = ["TaskTrace", "configured", "dask_setup", "listening", "local_cluster", "wait_all"]
+
+CLOSE_S = 5.0
+"""How long closing a client or a cluster that a run left open may take."""
 
 _cancelled: set[str] = set()
 """The topics of the runs in this process that were cancelled: their tasks stop at their
@@ -201,8 +208,23 @@ def configured(scheduler: str | None) -> Iterator[None]:
     elif not dask.config.get("scheduler-address", None):
         preload = dask.config.get("distributed.worker.preload", [])
         values["distributed.worker.preload"] = [*preload, __name__]
-    with dask.config.set(values):
-        yield
+    clients, clusters = set(distributed.Client._instances), set(SpecCluster._instances)
+    try:
+        with dask.config.set(values):
+            yield
+    finally:
+        _close_left_open(clients, clusters)
+
+
+def _close_left_open(clients: set[Any], clusters: set[Any]) -> None:
+    """Close the clients and clusters the run started and left open (by an error in
+    ``Client()``, say): dask would close them only at the interpreter's exit."""
+    for client in set(distributed.Client._instances) - clients:
+        if client.status not in ("closing", "closed"):
+            client.close(timeout=CLOSE_S)
+    for cluster in set(SpecCluster._instances) - clusters:
+        if cluster.status not in (Status.closing, Status.closed):
+            cluster.close(timeout=CLOSE_S)
 
 
 def dask_setup(worker: object) -> None:

@@ -73,6 +73,27 @@ def _starting_a_process(frame: FrameType | None) -> bool:
     return False
 
 
+_DASK_FILES = (
+    "/distributed/client.py",
+    "/distributed/deploy/spec.py",
+    "/distributed/deploy/local.py",
+)
+_DASK_STEPS = ("__init__", "start", "close", "__exit__")
+
+
+def _in_a_dask_client(frame: FrameType | None) -> bool:
+    """Whether the main thread is starting or closing a dask client (and its cluster): an
+    exception landing there leaves them half made or half closed, which dask closes (or
+    fails to) only at the interpreter's exit."""
+    while frame is not None:
+        code = frame.f_code
+        name = code.co_filename.replace("\\", "/")
+        if code.co_name in _DASK_STEPS and name.endswith(_DASK_FILES):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def is_trio_cache(thread: threading.Thread) -> bool:
     """One of trio's idle cached worker threads: kept about 10 s by design, never waited for."""
     return thread.name.startswith("Trio thread")
@@ -205,6 +226,7 @@ class Supervisor:
         self._lock = threading.Lock()
         self._main_running = False
         self._sigint_installed = False
+        self._interrupt_pending = False
         self._old_sigint: Any = None
         self._old_hook: Callable[[threading.ExceptHookArgs], Any] | None = None
         self._processes: list[Any] = []
@@ -243,10 +265,19 @@ class Supervisor:
         self.main_done()
         self._watch.stop()
         if self._sigint_installed:
+            with self._lock:
+                self._sigint_installed = False  # no signal taken again from now on
             signal.signal(signal.SIGINT, self._old_sigint)
         _processes.started = None
         threading.excepthook = self._old_hook  # type: ignore[assignment]
         _abandon(self._left)
+        if self._interrupt_pending:  # a Ctrl-C that came while dask was closing
+            raise KeyboardInterrupt
+
+    def _sigint_again(self, ident: int, signum: int) -> None:
+        with self._lock:
+            if self._sigint_installed and self._interrupt_pending:
+                signal.pthread_kill(ident, signum)
 
     def _install_sigint(self) -> bool:
         """Every model but asyncio and trio: a SIGINT handler of the run's own (asyncio and
@@ -270,6 +301,15 @@ class Supervisor:
             timer.daemon = True
             timer.start()
             return
+        if _in_a_dask_client(frame):
+            # let dask's client (and its cluster) finish starting or closing, then take the
+            # signal (or, if the run has ended by then, raise it as the run ends)
+            self._interrupt_pending = True
+            timer = threading.Timer(RETRY_S, self._sigint_again, (threading.get_ident(), signum))
+            timer.daemon = True
+            timer.start()
+            return
+        self._interrupt_pending = False
         if self.trace.cancelled == "failed":
             if self._main_running:
                 raise Stopped
