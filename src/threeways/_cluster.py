@@ -45,7 +45,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Any
@@ -56,7 +56,7 @@ from dask.utils import key_split
 from distributed.core import Status
 from distributed.deploy.spec import SpecCluster
 
-from ._trace import Event, RunCancelled, _check_fault
+from ._trace import Event, _check_fault
 
 if TYPE_CHECKING:
     from multiprocessing.context import DefaultContext
@@ -67,10 +67,6 @@ __all__ = ["TaskTrace", "configured", "dask_setup", "listening", "local_cluster"
 
 CLOSE_S = 5.0
 """How long closing a client or a cluster that a run left open may take."""
-
-_cancelled: set[str] = set()
-"""The topics of the runs in this process that were cancelled: their tasks stop at their
-next ``record`` (the tasks of an embedded cluster's threads; other processes cannot know)."""
 
 
 def local_cluster(**options: Any) -> dict[str, Any]:
@@ -98,6 +94,7 @@ def wait_all(futures: list[distributed.Future[Any]], timeout: float) -> None:
 # ---------------------------------------------------------------------------- tasks
 
 
+@cache
 def _boot() -> str:
     """This machine's boot, if it can tell: processes of one boot share perf_counter."""
     with contextlib.suppress(OSError):
@@ -123,8 +120,6 @@ class TaskTrace:
 
     def record(self, actor: str, action: str, detail: Any = "") -> None:
         """Record, from a task, that ``actor`` did ``action`` now."""
-        if self.topic in _cancelled:
-            raise RunCancelled
         if self._fail_at is not None:  # only when a fault is injected: no call per event
             _check_fault(self._fail_at, actor, action)
         try:
@@ -171,7 +166,6 @@ def listening(trace: Trace, client: distributed.Client) -> Iterator[TaskTrace]:
     try:
         yield sink
     except BaseException:
-        _cancelled.add(topic)
         _name_task_errors(trace, client)
         raise
     finally:

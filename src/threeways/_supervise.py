@@ -271,7 +271,7 @@ class Supervisor:
         _processes.started = None
         threading.excepthook = self._old_hook  # type: ignore[assignment]
         _abandon(self._left)
-        if self._interrupt_pending:  # a Ctrl-C that came while dask was closing
+        if self._interrupt_pending:  # a Ctrl-C that came while dask started or closed
             raise KeyboardInterrupt
 
     def _sigint_again(self, ident: int, signum: int) -> None:
