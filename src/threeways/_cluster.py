@@ -63,7 +63,15 @@ if TYPE_CHECKING:
 
     from ._trace import Recorder, Trace
 
-__all__ = ["TaskTrace", "configured", "dask_setup", "listening", "local_cluster", "wait_all"]
+__all__ = [
+    "TaskTrace",
+    "configured",
+    "dask_setup",
+    "held",
+    "listening",
+    "local_cluster",
+    "wait_all",
+]
 
 CLOSE_S = 5.0
 """How long closing a client or a cluster that a run left open may take."""
@@ -89,6 +97,19 @@ def wait_all(futures: list[distributed.Future[Any]], timeout: float) -> None:
     except TimeoutError:
         running = sum(not future.done() for future in futures)
         raise TimeoutError(f"{running} tasks still running after {timeout:g}s") from None
+
+
+@contextmanager
+def held(lock: distributed.Lock | None, timeout: float) -> Iterator[None]:
+    """``with lock:``, waiting at most ``timeout`` seconds for it (dask's own ``with lock:``
+    waits for ever), and given back even on an exception; None holds nothing."""
+    if lock is not None and not lock.acquire(timeout=timeout):
+        raise TimeoutError(f"waited {timeout:g}s for {lock.name}")
+    try:
+        yield
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 # ---------------------------------------------------------------------------- tasks

@@ -9,20 +9,18 @@ read 7 and both write 8. A lease has a timeout (``distributed.scheduler.locks.
 lease-timeout``, 30 s), which the holder's worker keeps renewing: if the worker dies, the
 lock is free again once its lease runs out; a worker only too slow to renew it loses it
 too, and then two tasks hold the lock at once. ``with lock:`` would wait without a
-timeout: here the lock is taken with ``acquire(timeout=)`` and given back in ``finally``.
+timeout: ``held(lock, timeout)`` takes it with ``acquire(timeout=)``, gives it back in ``finally``.
 Like multiprocessing's, dask's lock promises no order among the waiters.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from distributed import Client, Event, Lock, Variable
 
 from threeways import Recorder
-from threeways._cluster import local_cluster, wait_all
+from threeways._cluster import held, local_cluster, wait_all
 
 from . import Params, worker_names
 
@@ -39,17 +37,6 @@ def _add_one(trace: Recorder, name: str, counter: Variable, p: Params) -> None:
     trace.record(name, "writes", value + 1)
 
 
-@contextmanager
-def _held(lock: Lock | None, name: str, p: Params) -> Iterator[None]:
-    if lock is not None and not lock.acquire(timeout=p.timeout):
-        raise TimeoutError(f"{name} waited {p.timeout:g}s for the lock")
-    try:
-        yield
-    finally:  # given back even on an exception
-        if lock is not None:
-            lock.release()
-
-
 def _worker(
     trace: Recorder, name: str, counter: Variable, lock: Lock | None, go: Event, p: Params
 ) -> None:
@@ -59,7 +46,7 @@ def _worker(
     trace.record(name, "starts")
     for _ in range(p.increments):
         # step: take the lock
-        with _held(lock, name, p):  # --no-lock: no lock, the race on show
+        with held(lock, p.timeout):  # given back even on an exception; --no-lock: none
             _add_one(trace, name, counter, p)
 
 

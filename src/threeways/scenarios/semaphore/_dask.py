@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from distributed import Client, Event, Lock, Queue, Semaphore, Variable, secede
 
 from threeways import Recorder
-from threeways._cluster import local_cluster, wait_all
+from threeways._cluster import held, local_cluster, wait_all
 
 from . import WORK_TICKS, Params, room_is_full, worker_names
 
@@ -54,9 +54,7 @@ class _Room:
 
 
 def _count(trace: Recorder, name: str, room: _Room, by: int, p: Params) -> None:
-    if not room.changed.acquire(timeout=p.timeout):
-        raise TimeoutError(f"{name} waited {p.timeout:g}s to count")
-    try:  # recorded under the lock too: the events keep the count's order
+    with held(room.changed, p.timeout):  # recorded under the lock: in the count's order
         inside, entered = room.counts.get(timeout=p.timeout)
         inside, entered = inside + by, entered + max(by, 0)
         room.counts.set([inside, entered], timeout=p.timeout)
@@ -65,8 +63,6 @@ def _count(trace: Recorder, name: str, room: _Room, by: int, p: Params) -> None:
             room.full.set()
         else:  # dask's Event can be cleared (trio's cannot)
             room.full.clear()
-    finally:
-        room.changed.release()
 
 
 def _worker(trace: Recorder, name: str, slots: Semaphore | _Tokens, room: _Room, p: Params) -> None:

@@ -11,22 +11,20 @@ cluster with fewer threads than cars, the light would wait at red for cars that 
 start. ``secede()`` gives the thread's slot back to the worker, which can start another
 task, as a long-running task should. The tasks are pickled to the workers with the names
 of the light's Events and Lock; each unpickled copy talks to the scheduler by that name.
-It is longer than the others: ``with lock:`` would wait without a timeout, so taking the
-crossing within ``p.timeout`` is a helper of its own, and each task secedes.
+It is longer than the others: each task secedes, and ``with light.crossing:`` would wait
+without a timeout, so the crossing is ``held(lock, timeout)``.
 """
 
 from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from distributed import Client, Event, Lock, secede
 
 from threeways import Recorder
-from threeways._cluster import local_cluster, wait_all
+from threeways._cluster import held, local_cluster, wait_all
 
 from . import DRIVE_TICKS, GREEN_TICKS, RED_TICKS, Params, car_names
 
@@ -40,22 +38,12 @@ class _Light:  # pickled to every task: each copy names the same Events and Lock
     crossing: Lock = field(default_factory=Lock)  # held to change colour, and to look and pass
 
 
-@contextmanager
-def _crossing(light: _Light, p: Params) -> Iterator[None]:
-    if not light.crossing.acquire(timeout=p.timeout):  # `with` would wait without a timeout
-        raise TimeoutError(f"waited {p.timeout:g}s for the crossing")
-    try:
-        yield
-    finally:
-        light.crossing.release()
-
-
 def _light(trace: Recorder, light: _Light, p: Params) -> None:
     # own step: leave the worker's thread pool (this task waits for others)
     secede()
     for cycle in range(1, p.cycles + 1):
         # step: turn red
-        with _crossing(light, p):
+        with held(light.crossing, p.timeout):
             light.green.clear()
             trace.record("light", "turns red", cycle)
         time.sleep(RED_TICKS * p.tick)
@@ -63,7 +51,7 @@ def _light(trace: Recorder, light: _Light, p: Params) -> None:
         if not light.sensor.wait(p.timeout):
             raise TimeoutError(f"no car came to the light in {p.timeout:g}s")
         # step: turn green
-        with _crossing(light, p):
+        with held(light.crossing, p.timeout):
             light.sensor.clear()  # these cars go now: the next red waits for a new one
             light.green.set()
             trace.record("light", "turns green", cycle)
@@ -80,7 +68,9 @@ def _car(trace: Recorder, name: str, light: _Light, p: Params) -> None:
     for trip in itertools.count(1):
         # step: wait for green
         while True:
-            with _crossing(light, p):  # the light cannot change colour while we look and pass
+            with held(
+                light.crossing, p.timeout
+            ):  # the light cannot change colour while we look and pass
                 # step: pass if green
                 if light.green.is_set():
                     trace.record(name, "passes", trip)
