@@ -173,6 +173,12 @@ def main(argv: list[str]) -> int:
     _start_helpers(spec)
     watchdog = _Watchdog(spec, write)
     watchdog.timer.start()  # before the run: its thread is not one of the run's
+
+    def started(trace: Trace) -> None:
+        if spec["model"] == "dask":  # a cluster's workers (and scheduler) lack the file
+            trace.uploads.append(spec["path"])
+        watchdog.watch(trace)
+
     before = snapshot()
     error: RunFailed | None = None
     try:
@@ -183,7 +189,7 @@ def main(argv: list[str]) -> int:
             stop_timeout=GRACE_S,
             implementation=learner_main,
             noise=spec["seed"],
-            on_start=watchdog.watch,
+            on_start=started,
             **spec["params"],
         )
     except RunFailed as failed:

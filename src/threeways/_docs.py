@@ -172,7 +172,8 @@ def run_part(sc: Scenario[Any], svg_name: str, output: str) -> str:
             RUN_HEADING,
             "",
             f"What `python -m threeways {sc.name} --timeline` printed when this page was"
-            " made (all four models, default parameters; timings vary from run to run):",
+            " made (every model this Python had, default parameters; timings vary from run"
+            " to run):",
             "",
             "```text",
             output.rstrip(),

@@ -4,8 +4,9 @@ Used after every test by the pytest plugin's ``threeways_leak_check`` and after 
 by ``threeways check``. Take a :func:`snapshot` before, ask :func:`leftovers` after:
 anything new that does not end within ``wait`` seconds is named (and a process killed).
 multiprocessing's own long-lived helpers (the forkserver, the resource tracker and their
-pipes, the shared-memory heap's arenas), trio's cached idle threads and the harness's deadlock
-watch (shared by every run, it ends a few seconds after the last) are not leaks.
+pipes, the shared-memory heap's arenas), trio's cached idle threads, dask.distributed's
+process-wide executor threads and the harness's deadlock watch (shared by every run, it
+ends a few seconds after the last) are not leaks.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from time import monotonic, sleep
 
 from ._deadlock import is_watcher
-from ._supervise import is_trio_cache, wait_gone
+from ._supervise import is_long_lived, wait_gone
 
 __all__ = ["LEAK_WAIT_S", "Snapshot", "leftovers", "snapshot"]
 
@@ -51,7 +52,7 @@ def leftovers(before: Snapshot, wait: float = LEAK_WAIT_S) -> list[str]:
 def _leftover_threads(before: frozenset[threading.Thread], deadline: float) -> list[str]:
     left = []
     for thread in set(threading.enumerate()) - before:
-        if is_trio_cache(thread) or is_watcher(thread):
+        if is_long_lived(thread) or is_watcher(thread):
             continue
         if not wait_gone(thread, deadline):
             left.append(f"thread {thread.name!r}")

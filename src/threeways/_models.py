@@ -43,9 +43,18 @@ def unavailable(model: str) -> str | None:
     """Why this Python cannot run ``model``, or None when it can."""
     if model == "interpreters":
         return _interpreters()
-    if model == "dask" and importlib.util.find_spec("distributed") is None:
+    if model == "dask" and not all(map(_importable, ("dask", "distributed"))):
         return "install it with: pip install 'threeways[dask]'"
     return None
+
+
+def _importable(name: str) -> bool:
+    """Whether ``name`` can be imported, as far as looking (not importing) can tell: a
+    package blocked with ``sys.modules[name] = None``, or half installed, cannot."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # a module without __spec__, a broken parent
+        return False
 
 
 def _interpreters() -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import sys
 from collections.abc import Callable
@@ -50,12 +51,16 @@ def run(
     implementation: Callable[[Recorder, Any], None] | None = None,
     noise: int | None = None,
     on_start: Callable[[Trace], object] | None = None,
+    scheduler: str | None = None,
     **params: Any,
 ) -> Result:
     """Run ``scenario`` in ``model`` with ``params`` and return its :class:`Result`.
 
     ``threeways.run("traffic_light", "trio", cars=3)``. ``start_method`` applies to the
-    ``multiprocessing`` model (default: the platform's). ``fail_at`` injects a failure:
+    ``multiprocessing`` model (default: the platform's), ``scheduler`` to the ``dask`` model:
+    the address of a running dask scheduler (``tcp://127.0.0.1:8786``) to run its tasks on
+    (default: the one dask's config names, ``DASK_SCHEDULER_ADDRESS``, else an embedded
+    ``LocalCluster`` started and closed by the run). ``fail_at`` injects a failure:
     the first time a worker is about to record an event whose "actor action" begins with
     it (``"Benz passes"``), that worker raises :class:`~threeways.InjectedFault` instead.
 
@@ -88,7 +93,7 @@ def run(
     trace = supervisor.trace
     if on_start is not None:
         on_start(trace)
-    with supervisor, supervisor.logs():
+    with supervisor, supervisor.logs(), _configured(model, scheduler):
         start = perf_counter()
         error: BaseException | None = None
         try:
@@ -114,6 +119,15 @@ def run(
         result = _result(sc, model, p, events, elapsed, method, failure)
         raise RunFailed(failure.message, [_as_exception(e) for e in errors], result) from None
     return _result(sc, model, p, events, elapsed, method, None)
+
+
+def _configured(model: str, scheduler: str | None) -> contextlib.AbstractContextManager[None]:
+    """dask's config for a run of the dask model (see :func:`threeways._cluster.configured`)."""
+    if model != "dask":
+        return contextlib.nullcontext()
+    from ._cluster import configured
+
+    return configured(scheduler)
 
 
 def _interrupted(error: BaseException | None, trace: Trace) -> bool:

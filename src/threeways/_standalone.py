@@ -73,6 +73,47 @@ PROCESSES_IMPORTS = [
     ("collections.abc", "Iterator"),
 ]
 
+CLUSTER = '''
+class Recorder:
+    """Prints each event as it happens: seconds since the start | actor | action | detail.
+
+    The tasks get a copy (cluster_sink): on a worker, another process, it sends each line
+    to the scheduler (log_event), which passes it on to this client, which prints it; on
+    one machine, perf_counter is the same clock in every process.
+    """
+
+    def __init__(self, start_method: str = "spawn", topic: str = "") -> None:
+        self.t0 = time.perf_counter()
+        self.start_method = start_method
+        self.topic = topic
+
+    def record(self, actor: str, action: str, detail: Any = "") -> None:
+        line = f"{time.perf_counter() - self.t0:8.3f}s | {actor} | {action}"
+        if detail != "":
+            line += f" | {json.dumps(detail, default=str)}"
+        if self.topic:  # in a task, on a worker
+            distributed.get_worker().log_event(self.topic, line)
+        else:  # one write a line, so that lines from two threads never mix
+            print(line + "\\n", end="", flush=True)
+
+    @contextlib.contextmanager
+    def cluster_sink(self, client: distributed.Client) -> Iterator[Recorder]:
+        sink = copy.copy(self)
+        sink.topic = f"events-{uuid.uuid4().hex}"
+        client.subscribe_topic(sink.topic, lambda event: print(event[1] + "\\n", end=""))
+        try:
+            yield sink
+        finally:
+            client.unsubscribe_topic(sink.topic)
+'''
+CLUSTER_IMPORTS = [
+    ("contextlib", None),
+    ("copy", None),
+    ("uuid", None),
+    ("distributed", None),
+    ("collections.abc", "Iterator"),
+]
+
 FOOTER = '''
 
 def _params(args: list[str]) -> Params:
@@ -408,9 +449,13 @@ def standalone(sc: Scenario[Any], model: str) -> str:
         for word in ("mp_context", "child_sink")
     )
     recorder = RECORDER.strip() + ("\n" + PROCESSES.rstrip() if processes else "")
+    cluster = any("cluster_sink" in _segment(m, n) for m, n in script.wanted.values())
+    if cluster:  # dask: the tasks' events come back through the scheduler
+        recorder = CLUSTER.strip()
     for source, attribute in [
         *RECORDER_IMPORTS,
         *(PROCESSES_IMPORTS if processes else []),
+        *(CLUSTER_IMPORTS if cluster else []),
         *FOOTER_IMPORTS,
     ]:
         script.imports.add((source, attribute, attribute))

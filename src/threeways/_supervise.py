@@ -26,6 +26,7 @@ import contextlib
 import logging
 import os
 import signal
+import sys
 import threading
 import weakref
 from collections.abc import Callable, Hashable, Iterator
@@ -39,7 +40,7 @@ from ._deadlock import Deadlock, Link, Watch, describe, is_watcher
 from ._failure import WorkerError, attribute, from_interpreter, leaves
 from ._trace import RunCancelled, Trace
 
-__all__ = ["GRACE_S", "Stopped", "Supervisor", "is_trio_cache", "wait_gone"]
+__all__ = ["GRACE_S", "Stopped", "Supervisor", "is_long_lived", "is_trio_cache", "wait_gone"]
 
 GRACE_S = 1.0
 """How long a failed or interrupted run gives its threads and processes to stop."""
@@ -72,9 +73,47 @@ def _starting_a_process(frame: FrameType | None) -> bool:
     return False
 
 
+_DASK_FILES = (
+    "/distributed/client.py",
+    "/distributed/deploy/spec.py",
+    "/distributed/deploy/local.py",
+)
+_DASK_STEPS = ("__init__", "start", "close", "__exit__")
+
+
+def _in_a_dask_client(frame: FrameType | None) -> bool:
+    """Whether the main thread is starting or closing a dask client (and its cluster): an
+    exception landing there leaves them half made or half closed, which dask closes (or
+    fails to) only at the interpreter's exit."""
+    while frame is not None:
+        code = frame.f_code
+        name = code.co_filename.replace("\\", "/")
+        if code.co_name in _DASK_STEPS and name.endswith(_DASK_FILES):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def is_trio_cache(thread: threading.Thread) -> bool:
     """One of trio's idle cached worker threads: kept about 10 s by design, never waited for."""
     return thread.name.startswith("Trio thread")
+
+
+def is_long_lived(thread: threading.Thread) -> bool:
+    """A thread a library keeps by design, never waited for: trio's idle cached workers,
+    and the one-thread executors dask.distributed keeps for the rest of the process once
+    used (its offload executor, and the one that runs every future's done-callbacks),
+    which nothing public stops: like multiprocessing's resource tracker, not a leak."""
+    return is_trio_cache(thread) or _is_dask_executor(thread)
+
+
+def _is_dask_executor(thread: threading.Thread) -> bool:
+    utils, client = sys.modules.get("distributed.utils"), sys.modules.get("distributed.client")
+    executors = [
+        getattr(utils, "_offload_executor", None),
+        getattr(getattr(client, "Future", None), "_cb_executor", None),
+    ]
+    return any(thread in getattr(e, "_threads", ()) for e in executors)
 
 
 def wait_gone(thread: threading.Thread, deadline: float) -> bool:
@@ -190,6 +229,7 @@ class Supervisor:
         self._lock = threading.Lock()
         self._main_running = False
         self._sigint_installed = False
+        self._interrupt_pending = False
         self._old_sigint: Any = None
         self._old_hook: Callable[[threading.ExceptHookArgs], Any] | None = None
         self._processes: list[Any] = []
@@ -230,10 +270,19 @@ class Supervisor:
         self.main_done()
         self._watch.stop()
         if self._sigint_installed:
+            with self._lock:
+                self._sigint_installed = False  # no signal taken again from now on
             signal.signal(signal.SIGINT, self._old_sigint)
         _processes.started = None
         threading.excepthook = self._old_hook  # type: ignore[assignment]
         _abandon(self._left)
+        if self._interrupt_pending:  # a Ctrl-C that came while dask started or closed
+            raise KeyboardInterrupt
+
+    def _sigint_again(self, ident: int, signum: int) -> None:
+        with self._lock:
+            if self._sigint_installed and self._interrupt_pending:
+                signal.pthread_kill(ident, signum)
 
     def _install_sigint(self) -> bool:
         """Every model but asyncio and trio: a SIGINT handler of the run's own (asyncio and
@@ -257,6 +306,15 @@ class Supervisor:
             timer.daemon = True
             timer.start()
             return
+        if _in_a_dask_client(frame):
+            # let dask's client (and its cluster) finish starting or closing, then take the
+            # signal (or, if the run has ended by then, raise it as the run ends)
+            self._interrupt_pending = True
+            timer = threading.Timer(RETRY_S, self._sigint_again, (threading.get_ident(), signum))
+            timer.daemon = True
+            timer.start()
+            return
+        self._interrupt_pending = False
         if self.trace.cancelled == "failed":
             if self._main_running:
                 raise Stopped
@@ -378,7 +436,9 @@ class Supervisor:
             if leaf is not raised:  # main's own call in another interpreter
                 who = self.trace.actor_of(threading.get_ident()) or "main"
             else:
-                who = attribute(leaf, self.trace.workers, self.frames, "main")
+                who = self.trace.raised_by(leaf) or attribute(
+                    leaf, self.trace.workers, self.frames, "main"
+                )
             if isinstance(leaf, RunCancelled | Stopped | KeyboardInterrupt | SystemExit):
                 continue
             found.append(WorkerError.of(who, leaf, self.trace.now()))
@@ -408,7 +468,7 @@ class Supervisor:
                 process.join(1.0)
         slow = []
         for thread in set(threading.enumerate()) - self._before:
-            if is_trio_cache(thread) or is_watcher(thread) or thread is threading.current_thread():
+            if is_long_lived(thread) or is_watcher(thread) or thread is threading.current_thread():
                 continue
             if not wait_gone(thread, deadline):
                 slow.append(thread)

@@ -152,7 +152,8 @@ class Recorder(Protocol):
 
     ``record(actor, action, detail)`` tells what happened. With processes, also
     ``mp_context``, the run's ``multiprocessing`` context (its start method, never the
-    platform's default), and ``child_sink()``, a recorder to hand to child processes.
+    platform's default), and ``child_sink()``, a recorder to hand to child processes. With
+    dask, ``cluster_sink(client)``, a recorder to hand to tasks.
     """
 
     def record(self, actor: str, action: str, detail: Any = "") -> None: ...
@@ -161,6 +162,8 @@ class Recorder(Protocol):
     def mp_context(self) -> DefaultContext: ...
 
     def child_sink(self) -> AbstractContextManager[Recorder]: ...
+
+    def cluster_sink(self, client: Any) -> AbstractContextManager[Recorder]: ...
 
 
 class Trace:
@@ -181,9 +184,15 @@ class Trace:
         self.child_failures: list[ChildFailure] = []
         self.cancelled: str | None = None
         """Why the run was cancelled ("interrupted", "failed"), or None."""
-        self._t0 = perf_counter()
+        self.task_errors: dict[int, tuple[BaseException, str]] = {}
+        """dask: the errors of the run's tasks (by id), each with whose it was."""
+        self.uploads: list[str] = []
+        """dask: files the tasks import that a cluster's machines may not have (a learner's
+        implementation), sent to the scheduler and every worker (``client.upload_file``)."""
+        self.t0 = perf_counter()
+        """When the run started, on ``perf_counter``'s clock."""
         self._worker = worker or _no_worker
-        self._fail_at = fail_at
+        self.fail_at = fail_at
         self._noise = noise
         self._switch = _switcher(noise)
         self.sinks: list[str] = []
@@ -191,16 +200,16 @@ class Trace:
 
     def now(self) -> float:
         """Seconds since the run started, on the events' clock."""
-        return perf_counter() - self._t0
+        return perf_counter() - self.t0
 
     def record(self, actor: str, action: str, detail: Any = "") -> None:
         """Record that ``actor`` did ``action`` now."""
         if self.cancelled:
             raise RunCancelled
         self.workers[self._worker()] = actor
-        if self._fail_at is not None:  # only when a fault is injected: no call per event
-            _check_fault(self._fail_at, actor, action)
-        self.events.append(Event(perf_counter() - self._t0, actor, action, detail))
+        if self.fail_at is not None:  # only when a fault is injected: no call per event
+            _check_fault(self.fail_at, actor, action)
+        self.events.append(Event(perf_counter() - self.t0, actor, action, detail))
         if self._switch is not None:
             self._switch()
 
@@ -246,9 +255,7 @@ class Trace:
         global _sink
         try:
             self.sinks.append(path)
-            yield ChildTrace(
-                path, self._t0, self.start_method or "spawn", self._fail_at, self._noise
-            )
+            yield ChildTrace(path, self.t0, self.start_method or "spawn", self.fail_at, self._noise)
         finally:
             _sink = None  # later children of this process belong to no run until told
             self.sinks.remove(path)
@@ -256,6 +263,18 @@ class Trace:
             os.unlink(path)
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(path + CANCELLED)
+
+    def cluster_sink(self, client: Any) -> AbstractContextManager[Recorder]:
+        """A recorder to pass to dask tasks: their events join this trace through the
+        scheduler, as they happen (see :mod:`threeways._cluster`)."""
+        from ._cluster import listening
+
+        return listening(self, client)
+
+    def raised_by(self, error: BaseException) -> str | None:
+        """The actor whose dask task raised ``error``, if one did."""
+        found = self.task_errors.get(id(error))
+        return found[1] if found is not None and found[0] is error else None
 
     def snapshot(self) -> list[Event]:
         """Every event so far, child processes' included, by time: a look at a run that
@@ -377,6 +396,9 @@ class ChildTrace:
     def child_sink(self) -> Iterator[ChildTrace]:
         """This recorder itself: a child's own children write to the same sink."""
         yield self
+
+    def cluster_sink(self, client: Any) -> AbstractContextManager[Recorder]:
+        raise TypeError("a run's tasks on a cluster record through the client's trace")
 
     def __del__(self) -> None:
         if self._pid == os.getpid():

@@ -167,6 +167,13 @@ def _scenario_parser(sc: Scenario[Any]) -> argparse.ArgumentParser:
         f"{', '.join(multiprocessing.get_all_start_methods())} "
         "(default: the platform's)",
     )
+    if "dask" in sc.models:
+        parser.add_argument(
+            "--scheduler",
+            metavar="ADDRESS",
+            help="dask model: run its tasks on the cluster of the dask scheduler at ADDRESS "
+            "(default: DASK_SCHEDULER_ADDRESS, else an embedded LocalCluster)",
+        )
     parser.add_argument(
         "--timeline",
         action="store_true",
@@ -227,6 +234,8 @@ def _run_scenario(sc: Scenario[Any], argv: Sequence[str]) -> int:
     models = chosen_models(args.model, sc.models)
     if args.start_method is not None:
         check_start_method(args.start_method)
+    if getattr(args, "scheduler", None) and "dask" not in models:
+        raise UsageError("--scheduler is for the dask model: add --model dask")
     if args.json and args.timeline:
         raise UsageError("--timeline draws for people; with --json use --timeline-svg FILE")
     for flag, path in (
@@ -292,6 +301,7 @@ def _run_one(
             model,
             start_method=args.start_method,
             fail_at=args.fail_at,
+            scheduler=getattr(args, "scheduler", None),
             stop_timeout=GRACE_S,  # the CLI leaves at its end without a blocked thread
             **values,
         )

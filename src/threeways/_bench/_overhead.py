@@ -56,6 +56,10 @@ class Discard:
     def child_sink(self) -> Iterator[DiscardChild]:
         yield DiscardChild(self.start_method)
 
+    @contextmanager
+    def cluster_sink(self, client: Any) -> Iterator[DiscardChild]:
+        yield DiscardChild(self.start_method)  # pickled to the tasks: they discard too
+
 
 class DiscardChild(Discard):
     """The child processes' recorder: picklable, and it discards too."""

@@ -137,14 +137,22 @@ Event cannot cross. An interpreter is made in milliseconds, but then imports the
 its job needs afresh, as a spawned process does: its start-up is close to a spawned
 process's, far above a thread's. Like a thread, it cannot be killed: its CPU job looks at
 the stop flag.
+
+dask runs the jobs as tasks on a cluster's workers: processes, each with its own GIL, on
+a real cluster other machines, and each with threads that share that process's GIL. The
+CPU jobs speed up with the worker processes (here one per core), not with their threads;
+the I/O jobs overlap on the threads. Each task is pickled to the scheduler and a worker
+and its result back: the cluster pays off for work far longer than a message, and its
+start (a process per worker, importing dask) costs more still, once.
 """
-    models = (*MODELS, "interpreters")
+    models = (*MODELS, "interpreters", "dask")
     uses = {
         "threading": "a Thread per job: I/O overlaps, CPU takes turns on the GIL",
         "multiprocessing": "a Process per job: an interpreter and a GIL each",
         "asyncio": "CPU jobs via to_thread (the GIL holds) and a ProcessPoolExecutor; I/O tasks",
         "trio": "CPU jobs via to_thread.run_sync and anyio.to_process.run_sync; I/O tasks",
         "interpreters": "an interpreter per job (PEP 734), call_in_thread: a GIL each",
+        "dask": "client.submit to worker processes (a GIL each) and their threads (one GIL)",
     }
     parameters = Params
 

@@ -7,8 +7,8 @@ from collections import Counter as _Tally
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from threeways._protocol import MODELS, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -83,14 +83,23 @@ order differs, which is why the tests never look at it.
 multiprocessing shares the counter as raw shared memory (a ctypes value); a
 synchronized Value locks each read and each write separately, which does not make
 `counter.value += 1` safe: the lock has to cover both.
+
+dask runs the workers as tasks on a cluster, where nothing is shared but what the
+scheduler keeps: the counter is a distributed.Variable (each get and set a message to the
+scheduler) and the lock a distributed.Lock, granted by the scheduler as a lease to a task
+on any worker. The lease has a timeout that the holder's worker keeps renewing: a worker
+that dies frees the lock when its lease runs out, and one too slow to renew it loses the
+lock while it still runs, so that two tasks hold it at once.
 """
     uses = {
         "threading": "threading.Lock around read-pause-write of a shared object",
         "multiprocessing": "ctx.Lock around a ctx.Value(lock=False) in shared memory",
         "asyncio": "asyncio.Lock, needed only because the critical section awaits",
         "trio": "trio.Lock (owned by the task that holds it), needed because of the await",
+        "dask": "distributed.Lock (a lease on the scheduler) around a distributed.Variable",
     }
     parameters = Params
+    models = (*MODELS, "dask")
 
     checks = (
         "no two workers are ever between their read and their write at once",

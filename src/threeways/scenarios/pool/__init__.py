@@ -72,14 +72,25 @@ whose threads each run their jobs in an interpreter of their own, in one process
 with its own GIL. submit pickles the job and its arguments into the interpreter, and its
 result or its exception back (the job's own ValueError, its cause an ExecutionFailed); the
 callback runs as in the thread pool, in the pool thread that finished the job.
+
+dask runs the same jobs on a cluster: client.submit sends each, pickled, to the
+scheduler, which hands it to a worker (another process, on a real cluster another
+machine), and returns a Future that follows concurrent.futures. Its done-callback runs in
+the client, in a thread dask keeps for every future's callbacks, after the scheduler said
+the task is done (so after wait() may have returned). The cluster, not the program,
+decides how many tasks run at once (its workers' threads): a distributed.Semaphore keeps
+the pool to three on any cluster, its leases held by the scheduler, the coordinator of
+everything here. A job's error comes back pickled with its traceback; a lost worker's
+jobs are run again elsewhere, so a job's side effects may happen twice.
 """
-    models = (*MODELS, "interpreters")
+    models = (*MODELS, "interpreters", "dask")
     uses = {
         "threading": "ThreadPoolExecutor(3), add_done_callback, wait(timeout)",
         "multiprocessing": "Pool(3).apply_async(callback=, error_callback=), close(), join()",
         "asyncio": "a task per job, Semaphore(3), add_done_callback, gather(return_exceptions=)",
         "trio": "a nursery, CapacityLimiter(3), except Exception; the callback is the next line",
         "interpreters": "InterpreterPoolExecutor(3), add_done_callback, wait(timeout)",
+        "dask": "client.submit, add_done_callback, wait(timeout); a distributed.Semaphore(3)",
     }
     parameters = Params
 

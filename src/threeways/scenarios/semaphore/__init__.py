@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from threeways._protocol import Mark, Scenario, param
+from threeways._protocol import MODELS, Mark, Scenario, param
 from threeways._protocol import Params as _BaseParams
 from threeways._support import names
 from threeways._trace import Event
@@ -66,14 +66,25 @@ Run it with --no-bounded to see a plain Semaphore (trio.Semaphore(n) in trio) ta
 release without a word: from then on it lets limit + 1 in.
 
 trio.Condition has no wait_for(): the trio model writes the `while` loop itself.
+
+dask's Semaphore(max_leases=limit) lives on the scheduler, the coordinator of the
+cluster: a task on any worker takes a lease there and gives it back. A lease has a
+timeout that the holder's worker keeps renewing, so a dead worker's slot is freed once its
+lease runs out, and a worker too slow to renew it loses its slot while it works: one task
+too many gets in. It is bounded by design (it knows the leases it holds: one release too
+many raises RuntimeError); dask has no plain semaphore, so --no-bounded uses a
+distributed.Queue of tokens, which takes one more. The room is counted in a Variable under
+a Lock, and a full room is an Event, which dask can clear again.
 """
     uses = {
         "threading": "threading.BoundedSemaphore(limit); a Condition to fill the room",
         "multiprocessing": "multiprocessing BoundedSemaphore and Condition from the run's context",
         "asyncio": "asyncio.BoundedSemaphore(limit); an asyncio.Condition to fill the room",
         "trio": "trio.CapacityLimiter(limit): trio's tool for 'at most n tasks at once'",
+        "dask": "distributed.Semaphore(max_leases=limit), leases on the scheduler; an Event",
     }
     parameters = Params
+    models = (*MODELS, "dask")
 
     checks = (
         "never more than p.limit workers inside at once",

@@ -6,8 +6,8 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from threeways._protocol import MODELS, Scenario, Span, param
 from threeways._protocol import Params as _BaseParams
-from threeways._protocol import Scenario, Span, param
 from threeways._support import names
 from threeways._trace import Event
 
@@ -69,14 +69,24 @@ trio's Event has no clear(): once set it stays set, because "wait until this hap
 is the only thing an Event should mean (trio issues #637, #1093). A repeating signal
 (green, the sensor) uses a fresh Event each time it is cleared; the one-time "stays
 green" is a plain trio.Event.
+
+dask runs the light and the cars as tasks on a cluster, with Events and a Lock that the
+scheduler keeps by name: every call (set, clear, is_set, wait) is a message to it, from
+whichever worker the task is on. dask's Event can be cleared, and its wait(timeout)
+returns True once the flag was set while it waited, as threading's does. A task that waits
+for other tasks would hold a worker thread all the while, and a cluster with fewer threads
+than cars would never start the car the light waits for: each task secede()s from its
+worker's thread pool first, as long-running tasks should.
 """
     uses = {
         "threading": "threading.Event (set/clear) for light and sensor; a Lock for look-and-pass",
         "multiprocessing": "multiprocessing Events and Lock from the run's context",
         "asyncio": "asyncio.Event (set/clear); no lock: no await between look and pass",
         "trio": "a flag that replaces its trio.Event when cleared, since trio.Event has no clear()",
+        "dask": "distributed.Event (set/clear, on the scheduler), a distributed.Lock; secede()",
     }
     parameters = Params
+    models = (*MODELS, "dask")
 
     checks = (
         "no car passes unless the light is green",
