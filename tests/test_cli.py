@@ -152,7 +152,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
         (["trafic_light"], "did you mean traffic_light?"),
         (["traffic_light", "--model=treading"], "did you mean threading?"),
         (
-            ["producer_consumer", "--model=java"],  # the four models only
+            ["rlock", "--model=java"],  # a scenario with the four models only
             "choose from threading, multiprocessing, asyncio, trio, all",
         ),
         (["traffic_light", "--tick=-1"], "tick must be at least 0"),
