@@ -69,7 +69,7 @@ def _overhead_rows(figures: Iterable[Figure]) -> tuple[list[str], list[list[str]
     models = list(dict.fromkeys(f.model for f in chosen))
     medians = {(f.variant, f.model, f.metric): f.median for f in chosen}
     rows = []
-    for name in dict.fromkeys(f.variant for f in chosen):
+    for name in dict.fromkeys(f.variant for f in chosen if f.variant):  # not a model skipped
         row = [name]
         for model in models:
             cpu, wall = (medians.get((name, model, m)) for m in ("cpu ratio", "wall ratio"))
