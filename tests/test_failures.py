@@ -237,7 +237,8 @@ def test_an_interpreters_error_fails_the_run_as_a_threads_does(
 ) -> None:
     # the exception stays in its interpreter (ExecutionFailed is what crosses), yet the
     # run names the worker and rebuilds its error as its own type, as for the four models
-    failed = _failed(name, "interpreters", fail_at=fail_at, **QUICK)
+    # each interpreter imports its modules afresh: under a busy suite, more than 2 s
+    failed = _failed(name, "interpreters", fail_at=fail_at, tick=0.002, timeout=8.0)
     failure = failed.result.failure
     assert failure is not None and failure.kind == "error"
     assert failure.message.split("; ")[0] == line
