@@ -58,6 +58,17 @@ from distributed.deploy.spec import SpecCluster
 
 from ._trace import Event, _check_fault
 
+
+def _not_a_closed_pool(record: logging.LogRecord) -> bool:
+    """A lease (behind dask's Lock and Semaphore) that a closing client can no longer give
+    back logs "unstable?" with a traceback; the scheduler drops the client's leases with
+    it, so on Ctrl-C or at a run's end that line is no news."""
+    error = record.exc_info[1] if record.exc_info else None
+    return not (isinstance(error, RuntimeError) and "ConnectionPool is closed" in str(error))
+
+
+logging.getLogger("distributed.semaphore").addFilter(_not_a_closed_pool)
+
 if TYPE_CHECKING:
     from multiprocessing.context import DefaultContext
 
