@@ -716,6 +716,10 @@ def _forget_half_built(interrupt: KeyboardInterrupt) -> None:
         sys.unraisablehook = hook
 
 
+def _quiet(unraisable: Any) -> None:
+    pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     try:
@@ -738,6 +742,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entry() -> NoReturn:
     """The ``threeways`` console script and ``python -m threeways``."""
     code = main()
+    if code == 130:
+        # the one line: what a library's objects say as they are collected on the way out
+        # (dask's Client.__del__ after its loop closed) is no news after an interrupt
+        sys.unraisablehook = _quiet
     if code in (1, 130) and any(not t.daemon for t in threading.enumerate()[1:]):
         # A thread of a failed or interrupted run that did not stop within the grace
         # period cannot be killed, and the interpreter would wait for it at exit: leave
