@@ -31,6 +31,21 @@ def load(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
+def _matching(
+    figures: Figures, model: str, benchmark: str, unit: str | None, variant: str = ""
+) -> list[Mapping[str, Any]]:
+    """The measured figures of ``model``'s ``benchmark`` (in ``unit``, of ``variant``...)."""
+    return [
+        f
+        for f in figures
+        if f.get("model") == model
+        and f.get("benchmark") == benchmark
+        and (unit is None or f.get("unit") == unit)
+        and str(f.get("variant") or "").startswith(variant)
+        and f.get("median") is not None
+    ]
+
+
 def _find(
     figures: Figures,
     model: str,
@@ -40,17 +55,8 @@ def _find(
     unit: str | None = None,
     variant: str = "",
 ) -> Mapping[str, Any] | None:
-    for f in figures:
-        if (
-            f.get("model") == model
-            and f.get("benchmark") == benchmark
-            and (n is None or f.get("n") == n)
-            and (unit is None or f.get("unit") == unit)
-            and str(f.get("variant") or "").startswith(variant)
-            and f.get("median") is not None
-        ):
-            return f
-    return None
+    found = _matching(figures, model, benchmark, unit, variant)
+    return next((f for f in found if n is None or f.get("n") == n), None)
 
 
 def _time(seconds: float) -> str:
@@ -81,14 +87,7 @@ def _shown(f: Mapping[str, Any] | None) -> str:
 
 def _most(figures: Figures, model: str, benchmark: str, unit: str) -> Mapping[str, Any] | None:
     """The figure of the largest size measured (io-scaling's most waits, cpu's most workers)."""
-    found = [
-        f
-        for f in figures
-        if f.get("model") == model
-        and f.get("benchmark") == benchmark
-        and f.get("unit") == unit
-        and f.get("median") is not None
-    ]
+    found = _matching(figures, model, benchmark, unit)
     return max(found, key=lambda f: int(f.get("n") or 0), default=None)
 
 
